@@ -1,0 +1,1 @@
+"""SmartRedis-compatible client for programs launched by smartsim (see the client issue)."""

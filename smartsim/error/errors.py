@@ -82,5 +82,12 @@ class SSFileNotFoundError(SmartSimError, FileNotFoundError):
     """
 
 
+class SSFileExistsError(SmartSimError, FileExistsError):
+    """A directory to generate already exists (or a file is in the way).
+
+    Also a FileExistsError, which is what SmartSim 0.8 raises, so old handlers keep working.
+    """
+
+
 class ExecutableNotFoundError(SSFileNotFoundError):
     """An executable named in run settings is not on PATH and not a file."""

@@ -4,12 +4,17 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
 stamp="$venv/.installed-from"
-want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
+want="$(python3 -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$root/pyproject.toml")"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  "$venv/bin/python" -m pip install --quiet --upgrade pip
-  "$venv/bin/python" -m pip install --quiet -e "$root[test]"
+  log="$venv/install.log"
+  if ! { "$venv/bin/python" -m pip install --upgrade pip &&
+         "$venv/bin/python" -m pip install -e "$root[test]"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "setup-venv: installing the project failed (log above, kept in $log)" >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi

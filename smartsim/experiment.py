@@ -26,7 +26,7 @@ from smartsim.wlm import detect_launcher
 
 logger = get_logger(__name__)
 
-Launchable = t.Union[SmartSimEntity, EntitySequence[t.Any]]
+Launchable = SmartSimEntity | EntitySequence[t.Any]
 
 
 def _warn_running_at_exit(ref: weakref.ReferenceType[Experiment]) -> None:
@@ -102,8 +102,14 @@ class Experiment:
         """Run settings for this experiment's launcher (the class follows the run command)."""
         try:
             return settings_factory.create_run_settings(
-                self._launcher, exe, exe_args=exe_args, run_command=run_command,
-                run_args=run_args, env_vars=env_vars, container=container, **kwargs,
+                self._launcher,
+                exe,
+                exe_args=exe_args,
+                run_command=run_command,
+                run_args=run_args,
+                env_vars=env_vars,
+                container=container,
+                **kwargs,
             )
         except SmartSimError as exc:
             logger.error(exc)
@@ -121,8 +127,13 @@ class Experiment:
         """Batch settings for this experiment's workload manager (none for local)."""
         try:
             return settings_factory.create_batch_settings(
-                self._launcher, nodes=nodes, time=time, queue=queue, account=account,
-                batch_args=batch_args, **kwargs,
+                self._launcher,
+                nodes=nodes,
+                time=time,
+                queue=queue,
+                account=account,
+                batch_args=batch_args,
+                **kwargs,
             )
         except SmartSimError as exc:
             logger.error(exc)
@@ -144,7 +155,9 @@ class Experiment:
     ) -> Model:
         """A Model in ``<exp_path>/<name>`` (or ``path``, relative to the current directory)."""
         if not isinstance(run_settings, RunSettings):
-            raise TypeError(f"run_settings of model {name!r} must be RunSettings, got {run_settings!r}")
+            raise TypeError(
+                f"run_settings of model {name!r} must be RunSettings, got {run_settings!r}"
+            )
         model = Model(
             name=name,
             params=params or {},
@@ -211,7 +224,9 @@ class Experiment:
         """Stop the entities' jobs (and everything they started) and wait until they are gone."""
         self._control.stop(Manifest(*args))
 
-    def poll(self, interval: int = 10, verbose: bool = True, kill_on_interrupt: bool = True) -> None:
+    def poll(
+        self, interval: int = 10, verbose: bool = True, kill_on_interrupt: bool = True
+    ) -> None:
         """Wait for every non-database job to end, logging statuses every ``interval`` s."""
         self._control.poll(interval, verbose, kill_on_interrupt)
 
@@ -247,7 +262,9 @@ class Experiment:
         :param overwrite: replace directories that already exist
         """
         try:
-            Generator(self.exp_path, overwrite=overwrite, tag=tag, verbose=verbose).generate_experiment(*args)
+            Generator(
+                self.exp_path, overwrite=overwrite, tag=tag, verbose=verbose
+            ).generate_experiment(*args)
         except SmartSimError as exc:
             logger.error(exc)
             raise
@@ -265,21 +282,27 @@ class Experiment:
         :param output_format: only plain_text
         """
         manifest = Manifest(*args)
-        commands = {
-            model.name: self._control.launcher.argv(model.run_settings, model.path)
-            for model in manifest.launchable
-            if model.run_settings is not None
-        } if self._launcher == "local" else {}
-        text = previewrenderer.render(
-            self.name, self.exp_path, self._launcher, manifest.models, manifest.ensembles,
-            manifest.dbs, verbosity_level=verbosity_level, output_format=output_format,
+        commands = (
+            {
+                model.name: self._control.launcher.argv(model.run_settings, model.path)
+                for model in manifest.launchable
+                if model.run_settings is not None
+            }
+            if self._launcher == "local"
+            else {}
+        )
+        previewrenderer.preview(
+            self.name,
+            self.exp_path,
+            self._launcher,
+            manifest.models,
+            manifest.ensembles,
+            manifest.dbs,
+            verbosity_level=verbosity_level,
+            output_format=output_format,
+            output_filename=output_filename,
             launch_commands=commands,
         )
-        if output_filename:
-            with open(output_filename, "w", encoding="utf-8") as out:
-                out.write(text)
-        else:
-            print(text)
 
     def summary(self, style: str = "github") -> str:
         """A table of every launched job: Name, Entity-Type, JobID, RunID, Time, Status, Returncode.
@@ -287,8 +310,15 @@ class Experiment:
         :param style: a tabulate table format
         """
         rows = [
-            [job.name, job.entity_type, run.job_id, run_id, f"{run.elapsed:.4f}",
-             run.status.value, run.returncode]
+            [
+                job.name,
+                job.entity_type,
+                run.job_id,
+                run_id,
+                f"{run.elapsed:.4f}",
+                run.status.value,
+                run.returncode,
+            ]
             for job in self._control.jobs()
             for run_id, run in enumerate(job.runs)
         ]
@@ -298,8 +328,12 @@ class Experiment:
         )
 
     def _launch_summary(self, manifest: Manifest) -> str:
-        lines = [f"=== Launch Summary ===", f"Experiment: {self.name}", f"Experiment Path: {self.exp_path}",
-                 f"Launcher: {self._launcher}"]
+        lines = [
+            "=== Launch Summary ===",
+            f"Experiment: {self.name}",
+            f"Experiment Path: {self.exp_path}",
+            f"Launcher: {self._launcher}",
+        ]
         for ensemble in manifest.ensembles:
             lines.append(f"Ensemble: {ensemble.name} ({len(ensemble.models)} members)")
         for model in manifest.models:

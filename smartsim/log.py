@@ -52,7 +52,9 @@ def get_logger(name: str, log_level: str | None = None, fmt: str | None = None) 
     return logger
 
 
-def log_to_file(filename: str, log_level: str = "debug", logger: logging.Logger | None = None) -> None:
+def log_to_file(
+    filename: str, log_level: str = "debug", logger: logging.Logger | None = None
+) -> None:
     """Also write ``logger`` (default: the smartsim logger) to ``filename``."""
     target = logger or logging.getLogger("smartsim")
     handler = logging.FileHandler(filename)

@@ -64,7 +64,9 @@ class DBObject:
 
     def _check_devices(self) -> None:
         if not isinstance(self.devices_per_node, int) or self.devices_per_node < 1:
-            raise ValueError(f"devices_per_node must be a positive int, got {self.devices_per_node!r}")
+            raise ValueError(
+                f"devices_per_node must be a positive int, got {self.devices_per_node!r}"
+            )
         if not isinstance(self.first_device, int) or self.first_device < 0:
             raise ValueError(f"first_device must be a non-negative int, got {self.first_device!r}")
         if self.device == "CPU" and self.devices_per_node > 1:

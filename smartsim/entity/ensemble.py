@@ -198,8 +198,19 @@ class Ensemble(EntityList[Model]):
     ) -> None:
         """Store an ML model in the database when the members start."""
         db_model = DBModel(
-            name, backend, model, model_path, device, devices_per_node, first_device,
-            batch_size, min_batch_size, min_batch_timeout, tag, inputs, outputs,
+            name,
+            backend,
+            model,
+            model_path,
+            device,
+            devices_per_node,
+            first_device,
+            batch_size,
+            min_batch_size,
+            min_batch_timeout,
+            tag,
+            inputs,
+            outputs,
         )
         _append_unique(self._db_models, db_model, self.name)
         for member in self.entities:
@@ -215,7 +226,9 @@ class Ensemble(EntityList[Model]):
         first_device: int = 0,
     ) -> None:
         """Store a TorchScript script in the database when the members start."""
-        self._add_db_script(DBScript(name, script, script_path, device, devices_per_node, first_device))
+        self._add_db_script(
+            DBScript(name, script, script_path, device, devices_per_node, first_device)
+        )
 
     def add_function(
         self,

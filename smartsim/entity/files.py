@@ -38,7 +38,9 @@ class EntityFiles:
         copy: str | list[str] | None = None,
         symlink: str | list[str] | None = None,
     ) -> None:
-        self.tagged = [_existing_abspath(p, "To-configure") for p in _as_path_list(tagged, "Tagged")]
+        self.tagged = [
+            _existing_abspath(p, "To-configure") for p in _as_path_list(tagged, "Tagged")
+        ]
         self.copy = [_existing_abspath(p, "To-copy") for p in _as_path_list(copy, "Copyable")]
         self.link = [_existing_abspath(p, "To-symlink") for p in _as_path_list(symlink, "Symlink")]
 

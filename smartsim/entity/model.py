@@ -37,9 +37,7 @@ def cat_arg_and_value(arg_name: str, value: t.Any) -> str:
     return f"--{arg_name}={value}"
 
 
-def _pinning_string(
-    pin_ids: t.Iterable[int | t.Iterable[int]] | None, cpus: int
-) -> str | None:
+def _pinning_string(pin_ids: t.Iterable[int | t.Iterable[int]] | None, cpus: int) -> str | None:
     """The CPU list a colocated database is pinned to, e.g. ``"0,1"``; None for no pinning."""
 
     def _checked(cpu: t.Any) -> int:
@@ -99,7 +97,6 @@ class Model(SmartSimEntity):
         self._db_models: list[DBModel] = []
         self._db_scripts: list[DBScript] = []
         self.files: EntityFiles | None = None
-        self._colocated_db_settings: dict[str, t.Any] = {}
 
     # -- database objects -------------------------------------------------------------------
 
@@ -116,12 +113,12 @@ class Model(SmartSimEntity):
     @property
     def colocated(self) -> bool:
         """True when a database is launched beside this model."""
-        return bool(self._colocated_db_settings)
+        return bool(self.colocated_db_settings)
 
     @property
     def colocated_db_settings(self) -> dict[str, t.Any]:
-        """The colocated database's options (empty when not colocated)."""
-        return self._colocated_db_settings
+        """The colocated database's options, kept on the run settings as SmartSim does."""
+        return getattr(self.run_settings, "colocated_db_settings", None) or {}
 
     # -- key prefixing ----------------------------------------------------------------------
 
@@ -236,7 +233,11 @@ class Model(SmartSimEntity):
                 f"Invalid name for unix socket: {unix_socket!r}. "
                 "Must only contain alphanumeric characters or . : , _ - /"
             )
-        connection = {"unix_socket": unix_socket, "socket_permissions": socket_permissions, "port": 0}
+        connection = {
+            "unix_socket": unix_socket,
+            "socket_permissions": socket_permissions,
+            "port": 0,
+        }
         self._set_colocated_db_settings(
             connection, db_cpus, custom_pinning, debug, db_identifier, kwargs
         )
@@ -268,7 +269,7 @@ class Model(SmartSimEntity):
             rai_args={name: extra.get(name) for name in _AI_THREAD_ARGS},
             extra_db_args={k: str(v) for k, v in extra.items() if k not in _AI_THREAD_ARGS},
         )
-        self._colocated_db_settings = settings
+        self.run_settings.colocated_db_settings = settings
 
     # -- ML objects -------------------------------------------------------------------------
 
@@ -291,8 +292,19 @@ class Model(SmartSimEntity):
         """Store an ML model in the database when this model starts."""
         self.add_ml_model_object(
             DBModel(
-                name, backend, model, model_path, device, devices_per_node, first_device,
-                batch_size, min_batch_size, min_batch_timeout, tag, inputs, outputs,
+                name,
+                backend,
+                model,
+                model_path,
+                device,
+                devices_per_node,
+                first_device,
+                batch_size,
+                min_batch_size,
+                min_batch_timeout,
+                tag,
+                inputs,
+                outputs,
             )
         )
 
@@ -319,7 +331,9 @@ class Model(SmartSimEntity):
         first_device: int = 0,
     ) -> None:
         """Store a TorchScript function in the database when this model starts."""
-        self.add_script_object(DBScript(name, function, None, device, devices_per_node, first_device))
+        self.add_script_object(
+            DBScript(name, function, None, device, devices_per_node, first_device)
+        )
 
     def add_ml_model_object(self, db_model: DBModel) -> None:
         """Store an existing DBModel in the database when this model starts."""

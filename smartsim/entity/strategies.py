@@ -15,7 +15,9 @@ def create_all_permutations(
     param_names: list[str], param_values: list[list[str]], _n_models: int = 0
 ) -> list[dict[str, str]]:
     """Every combination of the parameters' values (``all_perm``)."""
-    return [dict(zip(param_names, combo)) for combo in itertools.product(*param_values)]
+    return [
+        dict(zip(param_names, combo, strict=True)) for combo in itertools.product(*param_values)
+    ]
 
 
 def step_values(
@@ -26,9 +28,9 @@ def step_values(
     if len(lengths) > 1:
         raise ValueError(
             "The 'step' strategy needs every parameter to have the same number of values; got "
-            + ", ".join(f"{n}: {len(v)}" for n, v in zip(param_names, param_values))
+            + ", ".join(f"{n}: {len(v)}" for n, v in zip(param_names, param_values, strict=True))
         )
-    return [dict(zip(param_names, combo)) for combo in zip(*param_values)]
+    return [dict(zip(param_names, combo, strict=True)) for combo in zip(*param_values, strict=True)]
 
 
 def random_permutations(

@@ -11,6 +11,10 @@ class SSUnsupportedError(Exception):
     """A feature or combination of settings that is not supported."""
 
 
+class PreviewFormatError(SSUnsupportedError):
+    """Experiment.preview was asked for an output format it does not write."""
+
+
 class EntityExistsError(SmartSimError):
     """An entity of this name already exists where a new one was to be added."""
 

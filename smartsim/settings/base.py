@@ -66,6 +66,8 @@ class RunSettings(SettingsBase):
         self.container = container
         self._run_command = run_command
         self.mpmd: list[RunSettings] = []
+        self.colocated_db_settings: dict[str, t.Any] | None = None
+        """Set by Model.colocate_db_*: options of the database launched beside the job."""
         self._mpmd_preamble: list[str] = []
 
     # -- plain properties -------------------------------------------------------------------

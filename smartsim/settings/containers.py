@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import shlex
-import typing as t
 
-MountSpec = t.Union[str, list[str], dict[str, t.Optional[str]]]
+MountSpec = str | list[str] | dict[str, str | None]
 
 
 class Container:

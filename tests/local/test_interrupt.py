@@ -22,7 +22,9 @@ exp.start(ens, block=True, kill_on_interrupt=sys.argv[2] == "kill")
 """
 
 
-def _sleep_children(driver: subprocess.Popen, count: int, timeout: float = 20) -> list[psutil.Process]:
+def _sleep_children(
+    driver: subprocess.Popen, count: int, timeout: float = 20
+) -> list[psutil.Process]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         kids = [p for p in psutil.Process(driver.pid).children() if p.name() == "sleep"]

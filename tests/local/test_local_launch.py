@@ -65,16 +65,29 @@ def test_environment_from_settings_and_key_prefix(exp, tmp_path, monkeypatch):
     monkeypatch.setenv("FROM_DRIVER", "driver-value")
     rs = exp.create_run_settings(
         sys.executable,
-        exe_args=["-c", "import os; print(os.environ['A'], os.environ['FROM_DRIVER'], "
-                  "os.environ.get('SSKEYOUT'), os.environ.get('SSKEYIN'))"],
+        exe_args=[
+            "-c",
+            "import os; print(os.environ['A'], os.environ['FROM_DRIVER'], "
+            "os.environ.get('SSKEYOUT'), os.environ.get('SSKEYIN'))",
+        ],
         env_vars={"A": "1", "FROM_DRIVER": None},
     )
     producer = exp.create_model("producer", rs, enable_key_prefixing=True)
     consumer = exp.create_model("consumer", rs)
     consumer.register_incoming_entity(producer)
     exp.start(producer, consumer)
-    assert _read(tmp_path / "producer" / "producer.out").split() == ["1", "driver-value", "producer", "None"]
-    assert _read(tmp_path / "consumer" / "consumer.out").split() == ["1", "driver-value", "None", "producer"]
+    assert _read(tmp_path / "producer" / "producer.out").split() == [
+        "1",
+        "driver-value",
+        "producer",
+        "None",
+    ]
+    assert _read(tmp_path / "consumer" / "consumer.out").split() == [
+        "1",
+        "driver-value",
+        "None",
+        "producer",
+    ]
 
 
 def test_missing_executable_is_a_clear_error(exp):
@@ -178,7 +191,14 @@ def test_summary_table_shows_words(exp):
     exp.start(model)
     header, rule, row = exp.summary().splitlines()
     assert [c.strip() for c in header.strip("|").split("|")] == [
-        "", "Name", "Entity-Type", "JobID", "RunID", "Time", "Status", "Returncode"
+        "",
+        "Name",
+        "Entity-Type",
+        "JobID",
+        "RunID",
+        "Time",
+        "Status",
+        "Returncode",
     ]
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1:3] == ["hello", "Model"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import typing as t
 
 from smartsim._core.control.job import Job
@@ -102,8 +103,11 @@ class Controller:
         launched: list[str] = []
         try:
             for step in steps:
+                launch_time = time.monotonic()
                 job_id = launcher.submit(step)
-                self._jobs.add_run(step.name, step.entity_type, False, job_id, launcher.name)
+                self._jobs.add_run(
+                    step.name, step.entity_type, False, job_id, launcher.name, launch_time
+                )
                 launched.append(step.name)
                 logger.debug(f"Launched {step.name} ({job_id}): {' '.join(step.argv)}")
         except BaseException as exc:

@@ -19,13 +19,26 @@ class JobManager:
         self._runs_by_id: dict[str, JobRun] = {}
         self._early_exits: dict[str, int] = {}
 
-    def add_run(self, name: str, entity_type: str, is_db: bool, job_id: str, launcher: str) -> JobRun:
-        """Record a new run of entity ``name`` (RunID = number of earlier runs)."""
+    def add_run(
+        self,
+        name: str,
+        entity_type: str,
+        is_db: bool,
+        job_id: str,
+        launcher: str,
+        start_time: float | None = None,
+    ) -> JobRun:
+        """Record a new run of entity ``name`` (RunID = number of earlier runs).
+
+        :param start_time: time.monotonic() just before the launch (default: now)
+        """
         with self._cond:
             job = self._jobs.get(name)
             if job is None:
                 job = self._jobs[name] = Job(name, entity_type, is_db)
             run = JobRun(job_id, launcher)
+            if start_time is not None:
+                run.start_time = start_time
             job.runs.append(run)
             self._runs_by_id[job_id] = run
             early = self._early_exits.pop(job_id, None)
@@ -82,14 +95,18 @@ class JobManager:
     def running(self, names: t.Iterable[str] | None = None, include_db: bool = True) -> list[str]:
         """Names of entities whose latest run has not finished."""
         with self._cond:
-            jobs = self._jobs.values() if names is None else filter(None, map(self._jobs.get, names))
+            jobs = (
+                self._jobs.values() if names is None else filter(None, map(self._jobs.get, names))
+            )
             return [
                 job.name
                 for job in jobs
                 if not job.current.finished and (include_db or not job.is_db)
             ]
 
-    def wait(self, names: list[str] | None, timeout: float | None, include_db: bool = False) -> bool:
+    def wait(
+        self, names: list[str] | None, timeout: float | None, include_db: bool = False
+    ) -> bool:
         """Block until the named (default: all non-DB) jobs finish; False on timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:

@@ -36,7 +36,11 @@ class Manifest:
         self._check_unique_names()
 
     def _check_unique_names(self) -> None:
-        for kind, group in (("model", self.models), ("ensemble", self.ensembles), ("database", self.dbs)):
+        for kind, group in (
+            ("model", self.models),
+            ("ensemble", self.ensembles),
+            ("database", self.dbs),
+        ):
             names = [entity.name for entity in group]
             repeated = sorted({name for name in names if names.count(name) > 1})
             if repeated:

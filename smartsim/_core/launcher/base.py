@@ -34,6 +34,3 @@ class Launcher(abc.ABC):
     @abc.abstractmethod
     def stop(self, job_ids: list[str]) -> dict[str, int | None]:
         """End these jobs and everything they started; once gone, their return codes."""
-
-    def close(self) -> None:
-        """Release what the launcher holds (threads, files); jobs are not touched."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import typing as t
@@ -101,6 +102,7 @@ class Controller:
         steps = [self._model_step(model) for model in manifest.launchable]
         launcher = self.launcher
         launched: list[str] = []
+        debug = logger.isEnabledFor(logging.DEBUG)
         try:
             for step in steps:
                 launch_time = time.monotonic()
@@ -109,7 +111,8 @@ class Controller:
                     step.name, step.entity_type, False, job_id, launcher.name, launch_time
                 )
                 launched.append(step.name)
-                logger.debug(f"Launched {step.name} ({job_id}): {' '.join(step.argv)}")
+                if debug:
+                    logger.debug(f"Launched {step.name} ({job_id}): {' '.join(step.argv)}")
         except BaseException as exc:
             if launched and (kill_on_interrupt or not isinstance(exc, KeyboardInterrupt)):
                 logger.warning(f"Launch interrupted; stopping the {len(launched)} job(s) started")

@@ -16,6 +16,20 @@ from smartsim.error import LauncherError
 from smartsim.settings.base import RunSettings
 
 
+def _environment(overrides: dict[str, str]) -> dict[bytes, bytes]:
+    """The driver's environment with the step's variables on top, as bytes.
+
+    Bytes go to the child as they are, where a str mapping would be encoded anew for every
+    job; os.environb also skips decoding the driver's environment.
+    """
+    if os.name != "posix":
+        return {**os.environ, **overrides}  # type: ignore[dict-item]
+    env = dict(os.environb)
+    for name, value in overrides.items():
+        env[os.fsencode(name)] = os.fsencode(value)
+    return env
+
+
 class LocalLauncher(Launcher):
     """Starts children with Popen, learns of their exits from an ExitWatcher."""
 
@@ -33,7 +47,7 @@ class LocalLauncher(Launcher):
 
     def submit(self, step: Step) -> str:
         """See base."""
-        env = {**os.environ, **step.env}
+        env = _environment(step.env)
         try:
             with open(step.out_file, "wb") as out, open(step.err_file, "wb") as err:
                 proc = subprocess.Popen(

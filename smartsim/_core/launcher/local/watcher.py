@@ -28,6 +28,7 @@ class ExitWatcher:
         self._selector: selectors.BaseSelector | None = None
         self._wake_r, self._wake_w = -1, -1
         self._thread: threading.Thread | None = None
+        self._selector_sees_new_fds = False
 
     def watch(self, job_id: str, proc: subprocess.Popen[bytes]) -> None:
         """Start watching ``proc``; ``on_exit`` fires even if it has already exited."""
@@ -41,14 +42,18 @@ class ExitWatcher:
                 assert self._selector is not None
                 with self._lock:
                     self._selector.register(fd, selectors.EVENT_READ, (job_id, proc))
-                try:
-                    os.write(self._wake_w, b"\0")
-                except BlockingIOError:
-                    pass  # the pipe is full, so the watcher is already awake
+                if not self._selector_sees_new_fds:
+                    self._wake()
                 return
         threading.Thread(
             target=self._wait_one, args=(job_id, proc), name=f"smartsim-wait-{job_id}", daemon=True
         ).start()
+
+    def _wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"\0")
+        except BlockingIOError:
+            pass  # the pipe is full, so the watcher is already awake
 
     def _wait_one(self, job_id: str, proc: subprocess.Popen[bytes]) -> None:
         self._on_exit(job_id, proc.wait())
@@ -58,6 +63,9 @@ class ExitWatcher:
             if self._thread is not None:
                 return
             self._selector = selectors.DefaultSelector()
+            # epoll takes fds registered while another thread waits in it; select/poll
+            # only see them on their next call, so those need a wake-up.
+            self._selector_sees_new_fds = isinstance(self._selector, selectors.EpollSelector)
             self._wake_r, self._wake_w = os.pipe()
             os.set_blocking(self._wake_w, False)
             self._selector.register(self._wake_r, selectors.EVENT_READ, None)

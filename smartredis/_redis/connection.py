@@ -1,0 +1,134 @@
+"""Connection: one socket (TCP or Unix) to one server, commands in, replies out."""
+
+from __future__ import annotations
+
+import socket
+import typing as t
+from dataclasses import dataclass
+
+from smartredis._redis.protocol import (
+    Arg,
+    Reader,
+    Reply,
+    ReplyError,
+    pack_command,
+    pack_commands,
+    send_buffers,
+)
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a server listens: ``host``/``port`` for TCP, or ``path`` for a Unix socket."""
+
+    host: str = ""
+    port: int = 0
+    path: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Address:
+        """Parse ``host:port``, ``[v6]:port``, ``tcp://host:port`` or ``unix:///path``.
+
+        :raises ValueError: the text is not an address
+        """
+        raw = text.strip()
+        if raw.startswith("unix://"):
+            path = raw[len("unix://") :]
+            if not path:
+                raise ValueError(f"Address {text!r} names no socket path")
+            return cls(path=path)
+        if raw.startswith("tcp://"):
+            raw = raw[len("tcp://") :]
+        if raw.startswith("/"):
+            return cls(path=raw)
+        host, sep, port = raw.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"Address {text!r} is not host:port or unix:///path")
+        return cls(host=host.strip("[]"), port=int(port))
+
+    def __str__(self) -> str:
+        if self.path:
+            return f"unix://{self.path}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+class Connection:
+    """A blocking connection; every call raises OSError subclasses on socket failure."""
+
+    def __init__(self, address: Address | str, timeout: float | None = 10.0) -> None:
+        self.address = Address.parse(address) if isinstance(address, str) else address
+        self._timeout = timeout
+        self._sock: socket.socket | None = None
+        self._reader: Reader | None = None
+
+    def connect(self, timeout: float | None = None) -> None:
+        """Open the socket (``timeout`` bounds the connect itself)."""
+        self.close()
+        limit = self._timeout if timeout is None else timeout
+        if self.address.path:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(limit)
+            try:
+                sock.connect(self.address.path)
+            except OSError:
+                sock.close()
+                raise
+        else:
+            sock = socket.create_connection((self.address.host, self.address.port), limit)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(self._timeout)
+        self._sock = sock
+        self._reader = Reader(sock)
+
+    @property
+    def connected(self) -> bool:
+        """Whether a socket is open."""
+        return self._sock is not None
+
+    def close(self) -> None:
+        """Close the socket, if open."""
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            finally:
+                self._sock = None
+                self._reader = None
+
+    def _ensure(self) -> tuple[socket.socket, Reader]:
+        if self._sock is None or self._reader is None:
+            self.connect()
+        assert self._sock is not None and self._reader is not None
+        return self._sock, self._reader
+
+    def execute(self, *args: Arg) -> Reply:
+        """Send one command and return its reply.
+
+        :raises ReplyError: the server answered with an error
+        """
+        sock, reader = self._ensure()
+        try:
+            send_buffers(sock, pack_command(args))
+            reply = reader.read()
+        except BaseException:
+            self.close()  # the stream position is unknown now
+            raise
+        if isinstance(reply, ReplyError):
+            raise reply
+        return reply
+
+    def pipeline(self, commands: t.Sequence[t.Sequence[Arg]]) -> list[Reply]:
+        """Send several commands at once; replies in order, errors returned as ReplyError."""
+        sock, reader = self._ensure()
+        try:
+            send_buffers(sock, pack_commands(commands))
+            return [reader.read() for _ in commands]
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,51 @@
+"""Network interfaces and ports of this node."""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+import psutil
+
+LOOPBACK = "127.0.0.1"
+
+
+def interface_names() -> list[str]:
+    """Names of the network interfaces present on this node."""
+    return sorted(psutil.net_if_addrs())
+
+
+def get_ip_from_interface(interface: str) -> str:
+    """The IPv4 address of ``interface``.
+
+    :raises ValueError: no such interface, or it has no IPv4 address (lists the present ones)
+    """
+    addresses = psutil.net_if_addrs()
+    if interface not in addresses:
+        raise ValueError(
+            f"Network interface {interface!r} is not on this node; present: "
+            f"{', '.join(sorted(addresses))}"
+        )
+    for addr in addresses[interface]:
+        if addr.family == socket.AF_INET:
+            return addr.address
+    raise ValueError(f"Network interface {interface!r} has no IPv4 address")
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether binding ``host:port`` fails because something already uses it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
+
+
+def find_free_port(host: str = LOOPBACK) -> int:
+    """A TCP port that is free on ``host`` right now (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])

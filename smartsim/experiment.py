@@ -15,8 +15,9 @@ from smartsim._core.control.controller import Controller
 from smartsim._core.control.manifest import Manifest
 from smartsim._core.generation.generator import Generator
 from smartsim._core.launcher import KNOWN_LAUNCHERS
+from smartsim.database import Orchestrator
 from smartsim.entity import Ensemble, EntitySequence, Model, SmartSimEntity
-from smartsim.error import SmartSimError, SSUnsupportedError
+from smartsim.error import SmartSimError, SSDBIDConflictError, SSUnsupportedError
 from smartsim.log import get_logger
 from smartsim.settings import settings as settings_factory
 from smartsim.settings.base import BatchSettings, RunSettings
@@ -29,16 +30,25 @@ logger = get_logger(__name__)
 Launchable = SmartSimEntity | EntitySequence[t.Any]
 
 
-def _warn_running_at_exit(ref: weakref.ReferenceType[Experiment]) -> None:
-    """At interpreter exit, say which jobs still run and how to stop them."""
+def _report_running_at_exit(ref: weakref.ReferenceType[Experiment]) -> None:
+    """At interpreter exit, say what still runs, why, and how to stop it."""
     exp = ref()
     if exp is None:
         return
+    for db in exp._control.active_dbs:
+        logger.warning(
+            f"Database {db.db_identifier} of experiment {exp.name} is still running at "
+            f"{', '.join(shard.address for shard in db.entities)}; it was left running on "
+            f"purpose. Reconnect with exp.reconnect_orchestrator({db.checkpoint_file!r}) or "
+            f"stop it with: smart teardown {exp.exp_path}"
+        )
+    db_shards = {shard.name for db in exp._control.active_dbs for shard in db.entities}
     for job in exp._control.running_jobs():
+        if job.name in db_shards:
+            continue
         logger.warning(
             f"Experiment {exp.name}: {job.name} ({job.entity_type}, job {job.current.job_id}) is "
-            f"still running after the driver exits; stop it with exp.stop(...) next time, or "
-            f"now with: kill -TERM -{job.current.job_id}"
+            f"still running after the driver exits; stop it with: smart teardown {exp.exp_path}"
         )
 
 
@@ -78,9 +88,9 @@ class Experiment:
                 "or 'auto'"
             )
         self._launcher = launcher
-        self._control = Controller(launcher=launcher)
+        self._control = Controller(launcher=launcher, exp_path=exp_path)
         self.db_identifiers: set[str] = set()
-        atexit.register(_warn_running_at_exit, weakref.ref(self))
+        atexit.register(_report_running_at_exit, weakref.ref(self))
 
     @property
     def launcher(self) -> str:
@@ -196,6 +206,68 @@ class Experiment:
             logger.error(exc)
             raise
 
+    def create_database(
+        self,
+        port: int = 6379,
+        path: str | None = None,
+        db_nodes: int = 1,
+        batch: bool = False,
+        hosts: list[str] | str | None = None,
+        run_command: str = "auto",
+        interface: str | list[str] = "ipogif0",
+        account: str | None = None,
+        time: str | None = None,
+        queue: str | None = None,
+        single_cmd: bool = True,
+        db_identifier: str = "orchestrator",
+        **kwargs: t.Any,
+    ) -> Orchestrator:
+        """An Orchestrator of ``db_nodes`` shards (1: standalone, 3+: cluster).
+
+        :param port: TCP port (shards on one host use port, port+1, ...)
+        :param interface: network interface(s); on the local launcher a missing one falls
+            back to loopback with a warning
+        :param db_identifier: unique name when an experiment has several databases
+        :raises SSDBIDConflictError: the identifier is already used in this experiment
+        """
+        if db_identifier in self.db_identifiers:
+            raise SSDBIDConflictError(
+                f"A database with db_identifier {db_identifier!r} already exists in experiment "
+                f"{self.name}; give each database a unique db_identifier"
+            )
+        if queue:
+            kwargs["queue"] = queue
+        db = Orchestrator(
+            path=path or osp.join(self.exp_path, db_identifier),
+            port=port,
+            interface=interface,
+            launcher=self._launcher,
+            run_command=run_command,
+            db_nodes=db_nodes,
+            batch=batch,
+            hosts=hosts,
+            account=account,
+            time=time,
+            single_cmd=single_cmd,
+            db_identifier=db_identifier,
+            **kwargs,
+        )
+        self.db_identifiers.add(db_identifier)
+        return db
+
+    def reconnect_orchestrator(self, checkpoint: str) -> Orchestrator:
+        """Take over a database that an earlier driver started and left running.
+
+        :param checkpoint: the database's ``checkpoint_file`` (``<path>/smartsim_db.dat``)
+        """
+        try:
+            db = self._control.reconnect(checkpoint)
+        except SmartSimError as exc:
+            logger.error(exc)
+            raise
+        self.db_identifiers.add(db.db_identifier)
+        return db
+
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(
@@ -282,15 +354,7 @@ class Experiment:
         :param output_format: only plain_text
         """
         manifest = Manifest(*args)
-        commands = (
-            {
-                model.name: self._control.launcher.argv(model.run_settings, model.path)
-                for model in manifest.launchable
-                if model.run_settings is not None
-            }
-            if self._launcher == "local"
-            else {}
-        )
+        commands = self._control.launch_commands(manifest) if self._launcher == "local" else {}
         previewrenderer.preview(
             self.name,
             self.exp_path,

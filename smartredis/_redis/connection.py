@@ -11,6 +11,7 @@ from smartredis._redis.protocol import (
     Reader,
     Reply,
     ReplyError,
+    T,
     pack_command,
     pack_commands,
     send_buffers,
@@ -106,10 +107,19 @@ class Connection:
 
         :raises ReplyError: the server answered with an error
         """
+        return self.execute_streamed(args, None)
+
+    def execute_streamed(
+        self, args: t.Sequence[Arg], consume: t.Callable[[Reader, int], T] | None
+    ) -> T | Reply:
+        """Send one command; a bulk-string reply goes to ``consume`` (see Reader.read_streamed).
+
+        :raises ReplyError: the server answered with an error
+        """
         sock, reader = self._ensure()
         try:
             send_buffers(sock, pack_command(args))
-            reply = reader.read()
+            reply = reader.read() if consume is None else reader.read_streamed(consume)
         except BaseException:
             self.close()  # the stream position is unknown now
             raise

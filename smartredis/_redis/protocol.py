@@ -10,8 +10,19 @@ from __future__ import annotations
 import socket
 import typing as t
 
-Arg = t.Union[bytes, bytearray, memoryview, str, int, float]
+Buffer = t.Union[bytes, bytearray, memoryview]
 Reply = t.Union[bytes, bytearray, int, str, None, list, "ReplyError"]
+T = t.TypeVar("T")
+
+
+class Chunks(tuple):
+    """One bulk argument made of several buffers, sent back to back and never joined.
+
+    A tensor travels as ``Chunks((header, payload))``: the server sees one string.
+    """
+
+
+Arg = t.Union[bytes, bytearray, memoryview, str, int, float, Chunks]
 
 CRLF = b"\r\n"
 _INLINE_LIMIT = 16 * 1024
@@ -20,14 +31,25 @@ _RECV_SIZE = 64 * 1024
 
 
 class ReplyError(Exception):
-    """An error reply from the server (``-ERR ...``); the message is the server's text."""
+    """An error reply from the server (``-ERR ...``); the message is the server's text.
+
+    The server layer fills ``command`` and ``key`` when it raises one, for error messages.
+    """
+
+    command: str = ""
+    key: str = ""
+
+    @property
+    def code(self) -> str:
+        """The error code: the first word of the reply (``ERR``, ``MOVED``, ``WRONGTYPE``...)."""
+        return str(self).split(" ", 1)[0]
 
 
 class ProtocolError(Exception):
     """The server sent bytes that are not RESP2, or the connection closed mid-reply."""
 
 
-def _as_buffer(arg: Arg) -> bytes | bytearray | memoryview:
+def _as_buffer(arg: Arg) -> Buffer:
     if isinstance(arg, (bytes, bytearray)):
         return arg
     if isinstance(arg, memoryview):
@@ -43,34 +65,39 @@ def _as_buffer(arg: Arg) -> bytes | bytearray | memoryview:
     raise TypeError(f"Cannot send a {type(arg).__name__} as a Redis command argument")
 
 
-def pack_command(args: t.Sequence[Arg]) -> list[bytes | bytearray | memoryview]:
+def _nbytes(buf: Buffer) -> int:
+    return buf.nbytes if isinstance(buf, memoryview) else len(buf)
+
+
+def pack_command(args: t.Sequence[Arg]) -> list[Buffer]:
     """The buffers that make up one command; big arguments are not copied."""
-    pieces: list[bytes | bytearray | memoryview] = []
+    pieces: list[Buffer] = []
     head = bytearray(b"*%d\r\n" % len(args))
     for arg in args:
-        buf = _as_buffer(arg)
-        size = buf.nbytes if isinstance(buf, memoryview) else len(buf)
+        bufs = [_as_buffer(b) for b in arg] if isinstance(arg, Chunks) else [_as_buffer(arg)]
+        size = sum(_nbytes(b) for b in bufs)
         head += b"$%d\r\n" % size
         if size > _INLINE_LIMIT:
             pieces.append(head)
-            pieces.append(buf)
+            pieces.extend(bufs)
             head = bytearray(CRLF)
         else:
-            head += buf
+            for buf in bufs:
+                head += buf
             head += CRLF
     pieces.append(head)
     return pieces
 
 
-def pack_commands(commands: t.Iterable[t.Sequence[Arg]]) -> list[bytes | bytearray | memoryview]:
+def pack_commands(commands: t.Iterable[t.Sequence[Arg]]) -> list[Buffer]:
     """The buffers of several commands, for a pipeline."""
-    pieces: list[bytes | bytearray | memoryview] = []
+    pieces: list[Buffer] = []
     for args in commands:
         pieces.extend(pack_command(args))
     return pieces
 
 
-def send_buffers(sock: socket.socket, buffers: list[bytes | bytearray | memoryview]) -> None:
+def send_buffers(sock: socket.socket, buffers: list[Buffer]) -> None:
     """Send all buffers with scatter-gather writes, resuming after partial sends."""
     views = [memoryview(b).cast("B") if not isinstance(b, memoryview) else b for b in buffers]
     views = [v for v in views if v.nbytes]
@@ -137,9 +164,39 @@ class Reader:
         del out[size:]
         return out
 
+    def read_into(self, view: memoryview) -> None:
+        """Fill ``view`` (bytes ``'B'``) with the next bytes of the reply being streamed."""
+        size = view.nbytes
+        have = min(len(self._buf) - self._pos, size)
+        if have:
+            view[:have] = self._buf[self._pos : self._pos + have]
+            self._pos += have
+        got = have
+        while got < size:
+            n = self._sock.recv_into(view[got:])
+            if not n:
+                raise ProtocolError("The server closed the connection mid-reply")
+            got += n
+
+    def read_streamed(self, consume: t.Callable[[Reader, int], T]) -> T | Reply:
+        """One reply; a bulk string is handed to ``consume(reader, size)`` instead of parsed.
+
+        ``consume`` must take exactly ``size`` bytes with :meth:`read_into`, so that big
+        values land straight in their final buffer. Other replies return as in :meth:`read`.
+        """
+        line = self._line()
+        if line[:1] == b"$" and not line.startswith(b"$-"):
+            result = consume(self, int(line[1:]))
+            if self._line():
+                raise ProtocolError("A bulk reply did not end where its length said")
+            return result
+        return self._parse(line)
+
     def read(self) -> Reply:
         """One reply; an error reply is returned (not raised) as a ReplyError."""
-        line = self._line()
+        return self._parse(self._line())
+
+    def _parse(self, line: bytes) -> Reply:
         if not line:
             raise ProtocolError("Empty reply line")
         kind, rest = line[:1], line[1:]

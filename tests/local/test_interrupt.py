@@ -51,7 +51,7 @@ def test_ctrl_c_during_blocking_start(tmp_path, mode):
         _, alive = psutil.wait_procs(kids, timeout=0.5)
         if mode == "kill":
             assert not alive, output
-            assert "stopping 3 running job(s)" in output
+            assert "stopping the 3 running job(s)" in output
         else:
             assert len(alive) == 3
             assert "keep running" in output

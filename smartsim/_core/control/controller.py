@@ -2,28 +2,57 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 import os
+import signal
+import sys
+import threading
 import time
 import typing as t
 
+from smartsim._core.config import get_config
+from smartsim._core.control import checkpoint, dbcluster, jobrecord
 from smartsim._core.control.job import Job
 from smartsim._core.control.jobmanager import JobManager
 from smartsim._core.control.manifest import Manifest
 from smartsim._core.launcher import create_launcher
 from smartsim._core.launcher.base import Launcher
 from smartsim._core.launcher.step import Step
+from smartsim._core.utils.network import port_in_use
+from smartsim.database import Orchestrator
 from smartsim.entity import EntitySequence, Model, SmartSimEntity
-from smartsim.error import SmartSimError, SSUnsupportedError
+from smartsim.error import SmartSimError, SSDBIDConflictError, SSUnsupportedError
 from smartsim.log import get_logger
 from smartsim.status import SmartSimStatus
 
 logger = get_logger(__name__)
 
+DEFAULT_DB_ID = "orchestrator"
+COLOCATED_ENTRYPOINT = "smartsim._core.entrypoints.colocated"
 
-def client_env(model: Model) -> dict[str, str]:
-    """The variables that tell a model's SmartRedis client how to prefix its keys."""
+
+def db_env_suffix(db_identifier: str) -> str:
+    """``""`` for the default database, ``_<id>`` for others (SSDB_<id>, SR_DB_TYPE_<id>)."""
+    return "" if db_identifier in ("", DEFAULT_DB_ID) else f"_{db_identifier}"
+
+
+def client_env(model: Model, dbs: t.Iterable[Orchestrator]) -> dict[str, str]:
+    """What a model's SmartRedis client reads: database addresses and key prefixes."""
     env: dict[str, str] = {}
+    for db in dbs:
+        suffix = db_env_suffix(db.db_identifier)
+        env[f"SSDB{suffix}"] = ",".join([shard.address for shard in db.entities][:128])
+        env[f"SR_DB_TYPE{suffix}"] = "Clustered" if db.is_clustered else "Standalone"
+    colo = model.colocated_db_settings
+    if colo:
+        suffix = db_env_suffix(colo["db_identifier"])
+        if colo.get("unix_socket"):
+            env[f"SSDB{suffix}"] = f"unix://{colo['unix_socket']}"
+        else:
+            env[f"SSDB{suffix}"] = f"127.0.0.1:{colo['port']}"
+        env[f"SR_DB_TYPE{suffix}"] = "Standalone"
     if model.incoming_entities:
         env["SSKEYIN"] = ",".join(entity.name for entity in model.incoming_entities)
     if model.query_key_prefixing():
@@ -39,13 +68,40 @@ def settings_env(env_vars: dict[str, str | None]) -> dict[str, str]:
     }
 
 
+def colocated_argv(model: Model, app_argv: list[str]) -> list[str]:
+    """Wrap a model's command in the colocated entrypoint that runs its database beside it."""
+    colo = model.colocated_db_settings
+    argv = [sys.executable, "-m", COLOCATED_ENTRYPOINT, "--name", model.name]
+    if colo.get("unix_socket"):
+        argv += ["--unix-socket", colo["unix_socket"]]
+        argv += ["--socket-permissions", str(colo["socket_permissions"])]
+    else:
+        argv += ["--port", str(colo["port"])]
+        ifnames = colo["ifname"] if isinstance(colo["ifname"], list) else [colo["ifname"]]
+        for ifname in ifnames:
+            if ifname != "lo":
+                argv += ["--ifname", ifname]
+    if colo.get("custom_pinning"):
+        argv += ["--cpus", colo["custom_pinning"]]
+    for key, value in colo.get("extra_db_args", {}).items():
+        argv += ["--conf", key, value]
+    return [*argv, "--", *app_argv]
+
+
 class Controller:
     """Everything an Experiment does with processes, for one launcher."""
 
-    def __init__(self, launcher: str = "local") -> None:
+    def __init__(self, launcher: str = "local", exp_path: str | None = None) -> None:
+        """
+        :param launcher: the launcher's name
+        :param exp_path: where the record of launched jobs is kept (for ``smart teardown``)
+        """
         self._launcher_name = launcher
+        self._exp_path = exp_path
         self._jobs = JobManager()
         self._launcher: Launcher | None = None
+        self._active_dbs: dict[str, Orchestrator] = {}
+        self._interrupt_handlers = False
 
     @property
     def launcher(self) -> Launcher:
@@ -54,72 +110,263 @@ class Controller:
             self._launcher = create_launcher(self._launcher_name, self._jobs.on_exit)
         return self._launcher
 
-    # -- start ------------------------------------------------------------------------------
+    @property
+    def active_dbs(self) -> list[Orchestrator]:
+        """Databases launched (or reconnected) and not stopped."""
+        return list(self._active_dbs.values())
+
+    # -- checks -----------------------------------------------------------------------------
 
     def _check_launchable(self, manifest: Manifest) -> None:
         """Refuse the whole call before anything starts, naming the entity at fault."""
+        local = self._launcher_name == "local"
         for ensemble in manifest.ensembles:
-            if ensemble.batch_settings is not None and self._launcher_name == "local":
+            if ensemble.batch_settings is not None and local:
                 raise SSUnsupportedError(
                     f"Ensemble {ensemble.name} has batch settings, which the local launcher "
                     "cannot run; remove them or use a workload-manager launcher"
                 )
             if not ensemble.models:
                 raise SmartSimError(f"Ensemble {ensemble.name} has no members to launch")
-        if manifest.dbs:
-            raise SSUnsupportedError(
-                "Orchestrators cannot be launched in this version yet (the database arrives with "
-                "the Orchestrator issue)"
-            )
+        db_ids = [db.db_identifier for db in manifest.dbs]
+        for db in manifest.dbs:
+            if db.batch_settings is not None and local:
+                raise SSUnsupportedError(
+                    f"Database {db.db_identifier} is a batch job, which the local launcher "
+                    "cannot run"
+                )
+            if db.db_identifier in self._active_dbs:
+                raise SmartSimError(
+                    f"Database {db.db_identifier} is already running; stop it before starting it "
+                    "again"
+                )
+            if db_ids.count(db.db_identifier) > 1:
+                raise SSDBIDConflictError(
+                    f"Two databases share the db_identifier {db.db_identifier!r}"
+                )
+        standalone_ids = set(db_ids) | set(self._active_dbs)
         for model in manifest.launchable:
-            if model.batch_settings is not None and self._launcher_name == "local":
+            if model.batch_settings is not None and local:
                 raise SSUnsupportedError(
                     f"Model {model.name} has batch settings, which the local launcher cannot run; "
                     "remove them or use a workload-manager launcher"
                 )
             if model.run_settings is None:
                 raise SmartSimError(f"Model {model.name} has no run settings")
-            if model.colocated or list(model.db_models) or list(model.db_scripts):
+            colo_id = model.colocated_db_settings.get("db_identifier") if model.colocated else None
+            if colo_id is not None and (colo_id or DEFAULT_DB_ID) in standalone_ids:
+                raise SSDBIDConflictError(
+                    f"The colocated database of model {model.name} has the db_identifier "
+                    f"{colo_id or DEFAULT_DB_ID!r} of a standalone database; give it another one"
+                )
+            if list(model.db_models) or list(model.db_scripts):
                 raise SSUnsupportedError(
-                    f"Model {model.name} needs a database (colocated, ML models or scripts), "
-                    "which this version cannot launch yet"
+                    f"Model {model.name} has ML models or scripts to load into the database, "
+                    "which this version cannot do yet"
                 )
         already = self._jobs.running(m.name for m in manifest.launchable)
         if already:
             raise SmartSimError(f"Already running, stop them before starting again: {already}")
 
-    def _model_step(self, model: Model) -> Step:
+    # -- steps ------------------------------------------------------------------------------
+
+    def _model_step(self, model: Model, dbs: list[Orchestrator]) -> Step:
         assert model.run_settings is not None
         os.makedirs(model.path, exist_ok=True)
         env = settings_env(model.run_settings.env_vars)
-        env.update(client_env(model))
+        env.update(client_env(model, dbs))
         argv = self.launcher.argv(model.run_settings, model.path)
+        if model.colocated:
+            argv = colocated_argv(model, argv)
         return Step(model.name, model.type, argv, model.path, env)
 
-    def start(self, manifest: Manifest, block: bool = True, kill_on_interrupt: bool = True) -> None:
-        """Launch every entity of ``manifest``; with ``block``, wait for all non-DB jobs."""
-        self._check_launchable(manifest)
-        steps = [self._model_step(model) for model in manifest.launchable]
+    def launch_commands(self, manifest: Manifest) -> dict[str, list[str]]:
+        """Each model's launch command, for previews."""
+        return {
+            model.name: self._model_step_argv(model)
+            for model in manifest.launchable
+            if model.run_settings is not None
+        }
+
+    def _model_step_argv(self, model: Model) -> list[str]:
+        assert model.run_settings is not None
+        argv = self.launcher.argv(model.run_settings, model.path)
+        return colocated_argv(model, argv) if model.colocated else argv
+
+    def _shard_steps(self, db: Orchestrator) -> list[Step]:
+        """Assign each shard its port and addresses, and build its step."""
         launcher = self.launcher
+        server = get_config().database_exe
+        addresses = launcher.bind_addresses(db.interfaces)
+        steps = []
+        for i, shard in enumerate(db.entities):
+            shard.port = db.port + i if launcher.shards_share_host else db.port
+            if addresses is not None:
+                shard.hosts = list(addresses)
+                for address in addresses:
+                    if port_in_use(address, shard.port):
+                        raise SmartSimError(
+                            f"Port {shard.port} on {address}, needed by database shard "
+                            f"{shard.name}, is already in use; choose another port "
+                            "(create_database(port=...))"
+                        )
+            settings = copy.deepcopy(db.run_settings)
+            assert settings is not None
+            settings.add_exe_args(["--name", shard.name, "--port", str(shard.port)])
+            settings.add_exe_args(["--dir", db.path, "--server", server])
+            for address in addresses or []:
+                settings.add_exe_args(["--address", address])
+            if addresses is None:
+                for interface in db.interfaces:
+                    settings.add_exe_args(["--ifname", interface])
+            if db.is_clustered:
+                settings.add_exe_args("--cluster")
+            for key, value in db.db_conf.items():
+                settings.exe_args.extend(["--conf", key, value])
+            shard.run_settings = settings
+            argv = launcher.argv(settings, db.path)
+            steps.append(
+                Step(shard.name, shard.type, argv, db.path, settings_env(settings.env_vars))
+            )
+        return steps
+
+    # -- start ------------------------------------------------------------------------------
+
+    def start(self, manifest: Manifest, block: bool = True, kill_on_interrupt: bool = True) -> None:
+        """Launch databases, then ensembles and models; with ``block`` wait for non-DB jobs."""
+        self._check_launchable(manifest)
+        if kill_on_interrupt:
+            self._install_interrupt_handlers()
         launched: list[str] = []
-        debug = logger.isEnabledFor(logging.DEBUG)
         try:
-            for step in steps:
-                launch_time = time.monotonic()
-                job_id = launcher.submit(step)
-                self._jobs.add_run(
-                    step.name, step.entity_type, False, job_id, launcher.name, launch_time
-                )
-                launched.append(step.name)
-                if debug:
-                    logger.debug(f"Launched {step.name} ({job_id}): {' '.join(step.argv)}")
+            for db in manifest.dbs:
+                self._launch_db(db, launched)
+            dbs = self.active_dbs
+            steps = [self._model_step(model, dbs) for model in manifest.launchable]
+            self._submit(steps, is_db=False, launched=launched)
         except BaseException as exc:
             if launched and (kill_on_interrupt or not isinstance(exc, KeyboardInterrupt)):
-                logger.warning(f"Launch interrupted; stopping the {len(launched)} job(s) started")
+                logger.warning(f"Launch failed; stopping the {len(launched)} job(s) it started")
                 self.stop_names(launched)
+                for db in manifest.dbs:
+                    self._forget_db(db)
             raise
         if block:
             self.poll(interval=5, verbose=True, kill_on_interrupt=kill_on_interrupt)
+
+    def _submit(self, steps: list[Step], is_db: bool, launched: list[str]) -> list[str]:
+        launcher = self.launcher
+        debug = logger.isEnabledFor(logging.DEBUG)
+        job_ids = []
+        entries = []
+        host = jobrecord.this_host()
+        try:
+            for step in steps:
+                launch_time = time.monotonic()
+                launched_at = jobrecord.now()
+                job_id = launcher.submit(step)
+                self._jobs.add_run(
+                    step.name, step.entity_type, is_db, job_id, launcher.name, launch_time
+                )
+                launched.append(step.name)
+                job_ids.append(job_id)
+                entries.append(
+                    jobrecord.JobEntry(
+                        step.name, step.entity_type, launcher.name, job_id, host, launched_at
+                    )
+                )
+                if debug:
+                    logger.debug(f"Launched {step.name} ({job_id}): {' '.join(step.argv)}")
+        finally:
+            if self._exp_path is not None:
+                jobrecord.append(self._exp_path, entries)
+        return job_ids
+
+    def _launch_db(self, db: Orchestrator, launched: list[str]) -> None:
+        os.makedirs(db.path, exist_ok=True)
+        db.remove_stale_files()
+        steps = self._shard_steps(db)
+        job_ids = self._submit(steps, is_db=True, launched=launched)
+        shard_names = [shard.name for shard in db.entities]
+
+        def dead_shard() -> str | None:
+            for name in shard_names:
+                if self.status_of_name(name) != SmartSimStatus.STATUS_RUNNING:
+                    return name
+            return None
+
+        timeout = get_config().db_ready_timeout
+        addresses = [shard.address for shard in db.entities]
+        try:
+            dbcluster.wait_until_answering(addresses, dead_shard, timeout)
+            if db.is_clustered:
+                dbcluster.create_cluster(addresses, dead_shard, timeout)
+        except SmartSimError as exc:
+            raise SmartSimError(
+                f"Database {db.db_identifier} did not start: {exc}\n" + _output_tails(db)
+            ) from exc
+        self._active_dbs[db.db_identifier] = db
+        checkpoint.write(db, job_ids, self.launcher.name)
+        logger.info(
+            f"Database {db.db_identifier} is ready at {', '.join(addresses)}"
+            + (" (cluster)" if db.is_clustered else "")
+        )
+
+    def _forget_db(self, db: Orchestrator) -> None:
+        if self._active_dbs.get(db.db_identifier) is db:
+            del self._active_dbs[db.db_identifier]
+        checkpoint.remove(db)
+
+    def reconnect(self, checkpoint_file: str) -> Orchestrator:
+        """Take over a database a previous driver left running.
+
+        :raises SmartSimError: the file is unreadable, or the database does not answer
+        """
+        db, job_ids, launcher_name = checkpoint.read(checkpoint_file)
+        if launcher_name != self._launcher_name:
+            raise SmartSimError(
+                f"Database {db.db_identifier} was launched with the {launcher_name} launcher; "
+                f"this experiment uses {self._launcher_name}"
+            )
+        if db.db_identifier in self._active_dbs:
+            raise SSDBIDConflictError(f"Database {db.db_identifier} is already in this experiment")
+        if not db.is_active():
+            raise SmartSimError(
+                f"Database {db.db_identifier} recorded in {checkpoint_file} does not answer at "
+                f"{', '.join(shard.address for shard in db.entities)}"
+            )
+        for shard, job_id in zip(db.entities, job_ids, strict=True):
+            if not self.launcher.adopt(job_id):
+                raise SmartSimError(f"Shard {shard.name} (job {job_id}) is no longer running")
+            self._jobs.add_run(shard.name, shard.type, True, job_id, self.launcher.name)
+        self._active_dbs[db.db_identifier] = db
+        return db
+
+    def _install_interrupt_handlers(self) -> None:
+        """On SIGINT/SIGTERM stop every job this controller started, then act as before."""
+        if self._interrupt_handlers or threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(sig)
+            signal.signal(sig, functools.partial(self._on_interrupt, previous=previous))
+        self._interrupt_handlers = True
+
+    def _on_interrupt(self, signum: int, frame: object, previous: t.Any = None) -> None:
+        running = self._jobs.running()
+        if running:
+            logger.warning(
+                f"Received {signal.Signals(signum).name}: stopping the {len(running)} running "
+                "job(s) this experiment started"
+            )
+            self.stop_all()
+        if callable(previous):
+            previous(signum, frame)
+        elif previous == signal.SIG_IGN:
+            return
+        elif signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        else:
+            raise SystemExit(128 + signum)
 
     # -- watch ------------------------------------------------------------------------------
 
@@ -135,7 +382,7 @@ class Controller:
             running = self._jobs.running()
             if kill_on_interrupt and running:
                 logger.warning(f"Interrupted: stopping {len(running)} running job(s)")
-                self.stop_names(running)
+                self.stop_all()
             elif running:
                 logger.warning(f"Interrupted; these jobs keep running: {running}")
             raise
@@ -148,16 +395,23 @@ class Controller:
             text += f", returncode: {run.returncode}"
         return text
 
+    def status_of_name(self, name: str) -> SmartSimStatus:
+        """The latest status of the job called ``name``; NeverStarted when never launched."""
+        job = self._jobs.get(name)
+        return job.current.status if job else SmartSimStatus.STATUS_NEVER_STARTED
+
     def status_of(self, entity: SmartSimEntity) -> SmartSimStatus:
         """The entity's latest status; NeverStarted when it was never launched."""
-        job = self._jobs.get(entity.name)
-        return job.current.status if job else SmartSimStatus.STATUS_NEVER_STARTED
+        return self.status_of_name(entity.name)
 
     def finished(self, entity: SmartSimEntity | EntitySequence[t.Any]) -> bool:
         """Whether every job of the entity has ended.
 
         :raises ValueError: the entity was never launched by this experiment
+        :raises TypeError: the entity is a database (use get_status)
         """
+        if isinstance(entity, Orchestrator):
+            raise TypeError("finished() does not support Orchestrator instances; use get_status")
         if isinstance(entity, EntitySequence):
             return all(self.finished(member) for member in entity.entities)
         job = self._jobs.get(entity.name)
@@ -182,6 +436,8 @@ class Controller:
         for db in manifest.dbs:
             names.extend(shard.name for shard in db.entities)
         self.stop_names(names)
+        for db in manifest.dbs:
+            self._forget_db(db)
 
     def stop_names(self, names: t.Iterable[str]) -> None:
         """Stop the running jobs of the entities called ``names`` (others are left alone)."""
@@ -194,3 +450,21 @@ class Controller:
     def stop_all(self) -> None:
         """Stop every job still running, databases included."""
         self.stop_names(self._jobs.running())
+        for db in self.active_dbs:
+            self._forget_db(db)
+
+
+def _output_tails(db: Orchestrator, lines: int = 5) -> str:
+    """The last lines each shard wrote, to show why a database did not start."""
+    parts = []
+    for shard in db.entities:
+        for suffix in ("out", "err"):
+            path = os.path.join(db.path, f"{shard.name}.{suffix}")
+            try:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    tail = handle.read().splitlines()[-lines:]
+            except OSError:
+                continue
+            if tail:
+                parts.append(f"--- {path} ---\n" + "\n".join(tail))
+    return "\n".join(parts)

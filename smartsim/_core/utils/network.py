@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import random
 import socket
 
 import psutil
@@ -44,8 +45,25 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
+CLUSTER_BUS_OFFSET = 10000
+"""A cluster-mode server also listens on its port + 10000 (the cluster bus)."""
+
+
 def find_free_port(host: str = LOOPBACK) -> int:
     """A TCP port that is free on ``host`` right now (the kernel picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def find_free_ports(count: int, host: str = LOOPBACK, cluster: bool = False) -> int:
+    """The first of ``count`` consecutive free ports (and their cluster-bus ports if asked)."""
+    rng = random.Random()
+    for _ in range(200):
+        first = rng.randrange(20000, 50000 - count)
+        wanted = list(range(first, first + count))
+        if cluster:
+            wanted += [p + CLUSTER_BUS_OFFSET for p in wanted]
+        if not any(port_in_use(host, port) for port in wanted):
+            return first
+    raise RuntimeError(f"Found no {count} consecutive free ports on {host}")

@@ -5,15 +5,28 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import time
+
+import psutil
 
 from smartsim._core.config import get_config
 from smartsim._core.launcher.base import Launcher, OnExit
 from smartsim._core.launcher.local.step import local_argv
 from smartsim._core.launcher.local.watcher import ExitWatcher
 from smartsim._core.launcher.step import Step
-from smartsim._core.utils.process import terminate_trees
+from smartsim._core.utils.network import LOOPBACK, get_ip_from_interface
+from smartsim._core.utils.process import terminate_trees, wait_gone
 from smartsim.error import LauncherError
+from smartsim.log import get_logger
 from smartsim.settings.base import RunSettings
+
+logger = get_logger(__name__)
+
+
+def _wait_adopted(proc: psutil.Process) -> None:
+    """Block until a process that is not our child is gone (its code cannot be known)."""
+    while wait_gone([proc], time.monotonic() + 3600):
+        pass
 
 
 def _environment(overrides: dict[str, str]) -> dict[bytes, bytes]:
@@ -34,10 +47,12 @@ class LocalLauncher(Launcher):
     """Starts children with Popen, learns of their exits from an ExitWatcher."""
 
     name = "local"
+    shards_share_host = True
 
     def __init__(self, on_exit: OnExit) -> None:
         super().__init__(on_exit)
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._adopted: dict[str, psutil.Process] = {}
         self._lock = threading.Lock()
         self._watcher = ExitWatcher(self._child_exited)
 
@@ -67,17 +82,46 @@ class LocalLauncher(Launcher):
         job_id = str(proc.pid)
         with self._lock:
             self._procs[job_id] = proc
-        self._watcher.watch(job_id, proc)
+        self._watcher.watch(job_id, proc.pid, proc.wait)
         return job_id
 
-    def _child_exited(self, job_id: str, returncode: int) -> None:
+    def adopt(self, job_id: str) -> bool:
+        """See base. The process is not our child: its exit is seen, its code is not."""
+        try:
+            proc = psutil.Process(int(job_id))
+        except (psutil.NoSuchProcess, ValueError):
+            return False
+        with self._lock:
+            self._adopted[job_id] = proc
+        self._watcher.watch(job_id, proc.pid, lambda: _wait_adopted(proc))
+        return True
+
+    def bind_addresses(self, interfaces: list[str]) -> list[str]:
+        """See base. An interface this machine lacks falls back to loopback, with a warning,
+        so that scripts written for a cluster's network (e.g. ``ib0``) run on a laptop."""
+        addresses: list[str] = []
+        for interface in interfaces:
+            try:
+                address = get_ip_from_interface(interface)
+            except ValueError as exc:
+                logger.warning(f"{exc}; the local launcher binds the database to {LOOPBACK}")
+                address = LOOPBACK
+            if address not in addresses:
+                addresses.append(address)
+        return addresses
+
+    def _child_exited(self, job_id: str, returncode: int | None) -> None:
         with self._lock:
             self._procs.pop(job_id, None)
+            self._adopted.pop(job_id, None)
         self._on_exit(job_id, returncode)
 
     def _wait_child(self, pid: int, timeout: float) -> bool:
         with self._lock:
             proc = self._procs.get(str(pid))
+            adopted = self._adopted.get(str(pid))
+        if adopted is not None:
+            return not wait_gone([adopted], time.monotonic() + timeout)
         if proc is None:
             return True
         try:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import selectors
-import subprocess
 import threading
 import typing as t
 
-OnExit = t.Callable[[str, int], None]
-"""Called as ``on_exit(job_id, returncode)`` from the watcher thread."""
+OnExit = t.Callable[[str, "int | None"], None]
+"""Called as ``on_exit(job_id, returncode)`` from the watcher thread (None: not known)."""
+
+WaitFn = t.Callable[[], "int | None"]
+"""Blocks until the process has exited, reaps it if it is ours, returns its code if known."""
 
 _HAS_PIDFD = hasattr(os, "pidfd_open")
 
@@ -30,23 +32,26 @@ class ExitWatcher:
         self._thread: threading.Thread | None = None
         self._selector_sees_new_fds = False
 
-    def watch(self, job_id: str, proc: subprocess.Popen[bytes]) -> None:
-        """Start watching ``proc``; ``on_exit`` fires even if it has already exited."""
+    def watch(self, job_id: str, pid: int, wait: WaitFn) -> None:
+        """Start watching ``pid``; ``on_exit`` fires even if it has already exited.
+
+        :param wait: e.g. ``Popen.wait`` for a child; called once the process has exited
+        """
         if _HAS_PIDFD:
             try:
-                fd = os.pidfd_open(proc.pid)
+                fd = os.pidfd_open(pid)
             except OSError:
                 pass
             else:
                 self._ensure_selector_thread()
                 assert self._selector is not None
                 with self._lock:
-                    self._selector.register(fd, selectors.EVENT_READ, (job_id, proc))
+                    self._selector.register(fd, selectors.EVENT_READ, (job_id, wait))
                 if not self._selector_sees_new_fds:
                     self._wake()
                 return
         threading.Thread(
-            target=self._wait_one, args=(job_id, proc), name=f"smartsim-wait-{job_id}", daemon=True
+            target=self._wait_one, args=(job_id, wait), name=f"smartsim-wait-{job_id}", daemon=True
         ).start()
 
     def _wake(self) -> None:
@@ -55,8 +60,8 @@ class ExitWatcher:
         except BlockingIOError:
             pass  # the pipe is full, so the watcher is already awake
 
-    def _wait_one(self, job_id: str, proc: subprocess.Popen[bytes]) -> None:
-        self._on_exit(job_id, proc.wait())
+    def _wait_one(self, job_id: str, wait: WaitFn) -> None:
+        self._on_exit(job_id, wait())
 
     def _ensure_selector_thread(self) -> None:
         with self._lock:
@@ -81,8 +86,8 @@ class ExitWatcher:
                 if key.data is None:
                     os.read(self._wake_r, 4096)
                     continue
-                job_id, proc = key.data
+                job_id, wait = key.data
                 with self._lock:
                     self._selector.unregister(key.fd)
                 os.close(key.fd)
-                self._on_exit(job_id, proc.wait())
+                self._on_exit(job_id, wait())

@@ -1,0 +1,250 @@
+"""A database as the client sees it: where each command goes, and the retry loop around it.
+
+:class:`Server` owns the loop (reconnects within the command budget, redirects, "try again"
+replies); a subclass only says where a key lives (:class:`Standalone` here, the cluster in
+:mod:`smartredis._redis.cluster`).
+"""
+
+from __future__ import annotations
+
+import socket
+import typing as t
+
+from smartredis._redis.connection import Address, Connection
+from smartredis._redis.protocol import Arg, ProtocolError, Reader, Reply, ReplyError, T
+from smartredis._redis.retry import (
+    DEBUG,
+    INFO,
+    AddressError,
+    Budget,
+    LogHook,
+    RetryPolicy,
+    ServerTimeout,
+    ServerUnavailable,
+)
+
+Key = t.Union[str, bytes, None]
+Command = t.Sequence[Arg]
+R = t.TypeVar("R")
+
+RETRY_LATER = frozenset({"LOADING", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN"})
+"""Error codes that mean "not now": the command is retried within the command budget."""
+REDIRECTS = frozenset({"MOVED", "ASK"})
+MAX_REDIRECTS = 16
+
+
+def _name(command: Command) -> str:
+    first = command[0] if command else ""
+    return first if isinstance(first, str) else bytes(first).decode(errors="replace")
+
+
+def _text(key: Key) -> str:
+    return key.decode(errors="replace") if isinstance(key, bytes) else (key or "")
+
+
+class Server:
+    """Commands to one database (one node or a cluster), with retries; not thread-safe."""
+
+    is_cluster = False
+
+    def __init__(self, policy: RetryPolicy, log: LogHook) -> None:
+        self.policy = policy
+        self._log = log
+        self._connections: dict[Address, Connection] = {}
+
+    # -- what a subclass provides -------------------------------------------------------
+    @property
+    def nodes(self) -> list[Address]:
+        """The addresses of the nodes that serve data."""
+        raise NotImplementedError
+
+    def _route(self, key: Key) -> Address:
+        """The node that serves ``key`` (any node for None)."""
+        raise NotImplementedError
+
+    def _redirect(self, err: ReplyError) -> tuple[Address, bool] | None:
+        """(node, asking) if ``err`` sends the command elsewhere."""
+        return None
+
+    def _recover(self) -> None:
+        """Called after a lost connection, before the command is routed again."""
+
+    # -- connections ---------------------------------------------------------------------
+    def connection(self, address: Address) -> Connection:
+        """The (lazily opened) connection to ``address``."""
+        conn = self._connections.get(address)
+        if conn is None:
+            conn = Connection(address, timeout=self.policy.command_timeout)
+            self._connections[address] = conn
+        return conn
+
+    def close(self) -> None:
+        """Close every connection."""
+        for conn in self._connections.values():
+            conn.close()
+
+    def _bootstrap(self, candidates: list[Address], probe: t.Callable[[Connection], R]) -> R:
+        """Reach one of ``candidates`` and run ``probe`` on it, retrying within SR_CONN_TIMEOUT.
+
+        :raises AddressError: an address does not resolve
+        :raises ServerUnavailable: none answered in time
+        """
+        policy = self.policy
+        budget = Budget(policy.connect_timeout, policy.connect_interval)
+        announced: set[Address] = set()
+        while True:
+            for address in candidates:
+                conn = self.connection(address)
+                try:
+                    if not conn.connected:
+                        conn.connect(timeout=max(budget.remaining(), 0.05))
+                    return probe(conn)
+                except socket.gaierror as exc:
+                    conn.close()
+                    raise AddressError(
+                        f"Cannot resolve the database address {address}: {exc}"
+                    ) from exc
+                except ReplyError as exc:
+                    if exc.code not in RETRY_LATER:
+                        raise
+                    problem = str(exc)
+                except (OSError, ProtocolError) as exc:
+                    conn.close()
+                    problem = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+                self._log(
+                    DEBUG if address in announced else INFO,
+                    f"Waiting for the database at {address} ({problem}); retrying every "
+                    f"{policy.connect_interval * 1000:g} ms for up to "
+                    f"{policy.connect_timeout:g} s (SR_CONN_INTERVAL, SR_CONN_TIMEOUT)",
+                )
+                announced.add(address)
+            if not budget.wait():
+                where = ", ".join(str(a) for a in candidates)
+                raise ServerUnavailable(
+                    f"Could not connect to the database at {where} within "
+                    f"{policy.connect_timeout:g} s (SR_CONN_TIMEOUT): {problem}"
+                )
+
+    # -- the retry loop -----------------------------------------------------------------
+    def _run(
+        self, key: Key, op: t.Callable[[Connection], R], command: str, at: Address | None = None
+    ) -> R:
+        """Run ``op`` on the node for ``key`` (or node ``at``), following redirects and
+        retrying lost connections and "try again" replies within SR_CMD_TIMEOUT.
+
+        :raises ReplyError: the server refused the command (``command``/``key`` filled in)
+        :raises ServerTimeout: no answer within the command timeout
+        :raises ServerUnavailable: the connection was lost and could not be made again
+        """
+        policy = self.policy
+        target = at if at is not None else self._route(key)
+        asking, redirects = False, 0
+        budget: Budget | None = None
+        while True:
+            conn = self.connection(target)
+            connecting = not conn.connected
+            try:
+                if connecting:
+                    timeout = budget.remaining() if budget else policy.command_timeout
+                    conn.connect(timeout=max(timeout, 0.05))
+                if asking:
+                    conn.execute("ASKING")
+                return op(conn)
+            except ReplyError as err:
+                moved = self._redirect(err) if at is None and redirects < MAX_REDIRECTS else None
+                if moved is not None:
+                    (target, asking), redirects = moved, redirects + 1
+                    continue
+                budget = budget or Budget(policy.command_timeout, policy.command_interval)
+                if err.code in RETRY_LATER and budget.wait():
+                    self._log(DEBUG, f"{command} on {target}: {err}; retrying")
+                    continue
+                err.command, err.key = command, _text(key)
+                raise
+            except (OSError, ProtocolError) as exc:
+                conn.close()
+                if isinstance(exc, TimeoutError) and not connecting:
+                    raise ServerTimeout(
+                        f"The database at {target} did not answer {command} within "
+                        f"{policy.command_timeout:g} s (SR_CMD_TIMEOUT)"
+                    ) from exc
+                budget = budget or Budget(policy.command_timeout, policy.command_interval)
+                self._log(
+                    INFO,
+                    f"Lost the connection to the database at {target} during {command} "
+                    f"({exc or type(exc).__name__}); retrying for up to "
+                    f"{policy.command_timeout:g} s (SR_CMD_TIMEOUT)",
+                )
+                if not budget.wait():
+                    raise ServerUnavailable(
+                        f"Lost the connection to the database at {target} during {command} "
+                        f"and could not reconnect within {policy.command_timeout:g} s "
+                        f"(SR_CMD_TIMEOUT): {exc or type(exc).__name__}"
+                    ) from exc
+                if at is None:
+                    self._recover()
+                    target = self._route(key)
+
+    # -- commands -------------------------------------------------------------------------
+    def execute(self, key: Key, *args: Arg) -> Reply:
+        """Run one command on the node that serves ``key``."""
+        return self._run(key, lambda conn: conn.execute(*args), _name(args))
+
+    def execute_streamed(
+        self, key: Key, args: Command, consume: t.Callable[[Reader, int], T]
+    ) -> T | Reply:
+        """Run one command; a bulk-string reply is streamed to ``consume``."""
+        return self._run(key, lambda conn: conn.execute_streamed(args, consume), _name(args))
+
+    def execute_at(self, address: Address, *args: Arg) -> Reply:
+        """Run one command on node ``address``."""
+        return self._run(None, lambda conn: conn.execute(*args), _name(args), at=address)
+
+    def pipeline(self, key: Key, commands: t.Sequence[Command]) -> list[Reply]:
+        """Run commands whose keys share ``key``'s slot in one round trip; errors are returned."""
+
+        def op(conn: Connection) -> list[Reply]:
+            replies = conn.pipeline(commands)
+            for reply in replies:
+                if isinstance(reply, ReplyError) and reply.code in REDIRECTS | RETRY_LATER:
+                    raise reply
+            return replies
+
+        return self._run(key, op, _name(commands[0]) if commands else "pipeline")
+
+    def pipeline_grouped(self, items: t.Sequence[tuple[Key, Command]]) -> list[Reply]:
+        """Run (key, command) pairs on whichever nodes serve them, one pipeline per node."""
+        groups: dict[Address, list[int]] = {}
+        for index, (key, _) in enumerate(items):
+            groups.setdefault(self._route(key), []).append(index)
+        out: list[Reply] = [None] * len(items)
+        for address, indexes in groups.items():
+            batch = [items[i][1] for i in indexes]
+            replies = self._run(
+                None, lambda conn, batch=batch: conn.pipeline(batch), _name(batch[0]), at=address
+            )
+            for index, reply in zip(indexes, replies, strict=True):
+                if isinstance(reply, ReplyError) and reply.code in REDIRECTS | RETRY_LATER:
+                    try:
+                        reply = self.execute(*items[index][:1], *items[index][1])
+                    except ReplyError as err:
+                        reply = err
+                out[index] = reply
+        return out
+
+
+class Standalone(Server):
+    """One database node, reached over TCP or a Unix socket."""
+
+    def __init__(self, address: Address, policy: RetryPolicy, log: LogHook) -> None:
+        super().__init__(policy, log)
+        self.address = address
+        self._bootstrap([address], lambda conn: conn.execute("PING"))
+
+    @property
+    def nodes(self) -> list[Address]:
+        """See base."""
+        return [self.address]
+
+    def _route(self, key: Key) -> Address:
+        return self.address

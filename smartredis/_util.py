@@ -1,0 +1,64 @@
+"""Argument checks and the API decorator that turns internal failures into smartredis errors."""
+
+from __future__ import annotations
+
+import functools
+import typing as t
+
+from smartredis._redis.protocol import ProtocolError, ReplyError
+from smartredis._redis.retry import AddressError, ServerTimeout, ServerUnavailable
+from smartredis._tensor import TensorFormatError
+from smartredis.error import (
+    RedisConnectionError,
+    RedisInternalError,
+    RedisReplyError,
+    RedisRuntimeError,
+    RedisTimeoutError,
+    from_reply,
+)
+
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+
+
+def typecheck(arg: object, name: str, expected: type | tuple[type, ...]) -> None:
+    """Raise TypeError (worded as SmartRedis does) unless ``arg`` is an ``expected``."""
+    if not isinstance(arg, expected) or (isinstance(arg, bool) and expected is int):
+        raise TypeError(f"Argument {name} is of type {type(arg)}, not {expected}")
+
+
+def check_name(value: str, name: str) -> None:
+    """Raise ValueError if a key or field name is empty."""
+    if not value:
+        raise ValueError(f"Argument {name} must not be an empty string")
+
+
+def api(func: F) -> F:
+    """Wrap a public method: errors name the method, and internal ones become smartredis ones.
+
+    Server error replies map through the table in :mod:`smartredis.error`; a database that
+    cannot be reached gives RedisConnectionError, one that stops answering RedisTimeoutError.
+    """
+
+    @functools.wraps(func)
+    def wrapper(self: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        try:
+            return func(self, *args, **kwargs)
+        except RedisReplyError as exc:
+            if exc.method:
+                raise
+            method = f"{type(self).__name__}.{func.__name__}"
+            new = type(exc)(exc.cpp_error, method, exc.key)
+            raise new.with_traceback(exc.__traceback__) from exc.__cause__
+        except ReplyError as exc:
+            raise from_reply(exc, f"{type(self).__name__}.{func.__name__}") from None
+        except (ServerUnavailable, AddressError) as exc:
+            raise RedisConnectionError(str(exc)) from exc
+        except ServerTimeout as exc:
+            raise RedisTimeoutError(str(exc), f"{type(self).__name__}.{func.__name__}") from exc
+        except TensorFormatError as exc:
+            raise RedisRuntimeError(str(exc), f"{type(self).__name__}.{func.__name__}") from None
+        except ProtocolError as exc:
+            method = f"{type(self).__name__}.{func.__name__}"
+            raise RedisInternalError(f"Protocol error: {exc}", method) from exc
+
+    return t.cast(F, wrapper)

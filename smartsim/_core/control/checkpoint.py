@@ -1,0 +1,69 @@
+"""The database checkpoint file: what a later driver needs to reconnect to a running database.
+
+JSON in ``<db path>/smartsim_db.dat``: identifier, shards (name, address, job id), launcher.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from smartsim.database import Orchestrator
+from smartsim.error import SmartSimError
+
+FORMAT_VERSION = 1
+
+
+def write(db: Orchestrator, job_ids: list[str], launcher: str) -> None:
+    """Record a database that just became ready."""
+    record = {
+        "format": FORMAT_VERSION,
+        "db_identifier": db.db_identifier,
+        "path": db.path,
+        "port": db.port,
+        "interfaces": db.interfaces,
+        "launcher": launcher,
+        "shards": [
+            {"name": shard.name, "hosts": shard.hosts, "port": shard.port, "job_id": job_id}
+            for shard, job_id in zip(db.entities, job_ids, strict=True)
+        ],
+    }
+    tmp = f"{db.checkpoint_file}.tmp"
+    with open(tmp, "w", encoding="utf-8") as out:
+        json.dump(record, out, indent=2)
+    os.replace(tmp, db.checkpoint_file)
+
+
+def remove(db: Orchestrator) -> None:
+    """Delete the checkpoint of a database that was stopped."""
+    try:
+        os.remove(db.checkpoint_file)
+    except FileNotFoundError:
+        pass
+
+
+def read(path: str) -> tuple[Orchestrator, list[str], str]:
+    """The database recorded in ``path``, its shards' job ids and its launcher's name.
+
+    :raises SmartSimError: the file is missing or not a checkpoint of this library
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            record = json.load(handle)
+        shards = record["shards"]
+        db = Orchestrator(
+            path=record["path"],
+            port=int(record["port"]),
+            interface=record["interfaces"],
+            launcher="local",  # the shards already run: these settings are never launched
+            db_nodes=len(shards),
+            db_identifier=record["db_identifier"],
+        )
+        for shard, saved in zip(db.entities, shards, strict=True):
+            shard.port = int(saved["port"])
+            shard.hosts = list(saved["hosts"])
+        return db, [str(s["job_id"]) for s in shards], str(record["launcher"])
+    except FileNotFoundError:
+        raise SmartSimError(f"Database checkpoint {path!r} does not exist") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SmartSimError(f"{path!r} is not a readable database checkpoint: {exc}") from exc

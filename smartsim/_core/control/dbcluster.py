@@ -1,0 +1,110 @@
+"""Readiness of database shards and Redis Cluster creation, by asking the servers.
+
+No fixed sleeps: each check is retried with a short, growing delay until it passes, a shard's
+process ends, or the deadline passes.
+"""
+
+from __future__ import annotations
+
+import time
+import typing as t
+
+from smartredis._redis.connection import Address, Connection
+from smartredis._redis.crc import SLOTS
+from smartredis._redis.protocol import ReplyError
+from smartsim.error import SmartSimError
+
+DeadShard = t.Callable[[], str | None]
+"""Returns the name of a shard whose process has ended, or None while all run."""
+
+
+def _backoff() -> t.Iterator[float]:
+    """1 ms between checks for the first half second (a refused connect on the loopback costs
+    microseconds, and a server takes tens of ms to start), then up to 10 ms."""
+    start = time.monotonic()
+    delay = 0.001
+    while True:
+        yield delay
+        if time.monotonic() - start > 0.5:
+            delay = min(delay * 2, 0.01)
+
+
+def _poll(check: t.Callable[[], bool], dead_shard: DeadShard, deadline: float, what: str) -> None:
+    for delay in _backoff():
+        if check():
+            return
+        dead = dead_shard()
+        if dead is not None:
+            raise SmartSimError(f"Database shard {dead} exited while waiting for {what}")
+        if time.monotonic() > deadline:
+            raise SmartSimError(f"Timed out waiting for {what}")
+        time.sleep(delay)
+
+
+def _answers(conn: Connection) -> bool:
+    try:
+        return conn.execute("PING") == "PONG"
+    except (OSError, ReplyError):
+        conn.close()
+        return False
+
+
+def wait_until_answering(addresses: list[str], dead_shard: DeadShard, timeout: float) -> None:
+    """Return once every address answers PING.
+
+    :raises SmartSimError: a shard ended, or the timeout passed
+    """
+    deadline = time.monotonic() + timeout
+    for address in addresses:
+        with Connection(address, timeout=1.0) as conn:
+            _poll(lambda c=conn: _answers(c), dead_shard, deadline, f"{address} to answer")
+
+
+def _cluster_info(conn: Connection) -> dict[str, str]:
+    raw = conn.execute("CLUSTER", "INFO")
+    text = raw.decode() if isinstance(raw, (bytes, bytearray)) else str(raw)
+    return dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+
+
+def _assign_slots(conn: Connection, first: int, last: int) -> None:
+    try:
+        conn.execute("CLUSTER", "ADDSLOTSRANGE", first, last)
+    except ReplyError:  # servers before Redis 7 know only ADDSLOTS
+        conn.execute("CLUSTER", "ADDSLOTS", *range(first, last + 1))
+
+
+def create_cluster(addresses: list[str], dead_shard: DeadShard, timeout: float) -> None:
+    """Join the shards into one cluster, slots split evenly, no replicas; wait until it is ok.
+
+    The shards must run in cluster mode with empty cluster configs.
+
+    :raises SmartSimError: the servers refused, a shard ended, or the timeout passed
+    """
+    deadline = time.monotonic() + timeout
+    conns = [Connection(address, timeout=5.0) for address in addresses]
+    count = len(conns)
+    try:
+        for i, conn in enumerate(conns):
+            conn.execute("CLUSTER", "SET-CONFIG-EPOCH", i + 1)
+            _assign_slots(conn, i * SLOTS // count, (i + 1) * SLOTS // count - 1)
+        for address in addresses[1:]:
+            peer = Address.parse(address)
+            conns[0].execute("CLUSTER", "MEET", peer.host, peer.port)
+
+        def ready(conn: Connection) -> bool:
+            info = _cluster_info(conn)
+            return (
+                info.get("cluster_state") == "ok"
+                and info.get("cluster_known_nodes") == str(count)
+                and info.get("cluster_slots_ok") == str(SLOTS)
+            )
+
+        for conn, address in zip(conns, addresses, strict=True):
+            _poll(
+                lambda c=conn: ready(c), dead_shard, deadline, f"the cluster to be ok at {address}"
+            )
+    except ReplyError as exc:
+        raise SmartSimError(f"The database shards refused to form a cluster: {exc}") from exc
+    finally:
+        for conn in conns:
+            conn.close()

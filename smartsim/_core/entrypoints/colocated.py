@@ -1,0 +1,128 @@
+"""Entrypoint of a model with a colocated database: server first, then the application.
+
+``python -m smartsim._core.entrypoints.colocated --name m --port 6379 -- app args...``
+Starts the server (TCP on loopback and the given interfaces, or a Unix socket), waits until
+it answers, runs the application, stops the server when it ends and exits with its code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from smartredis._redis.connection import Connection
+from smartsim._core.config import find_database_exe, get_config
+from smartsim._core.entrypoints.server import forward_signals, server_argv, spawn, stop, wait
+from smartsim._core.utils.network import LOOPBACK, get_ip_from_interface
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The options before ``--`` and the application's command after it."""
+    if "--" not in argv:
+        raise SystemExit("colocated entrypoint: give the application's command after --")
+    split = argv.index("--")
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--name", required=True, help="the model's name")
+    parser.add_argument("--port", type=int, default=0, help="TCP port (0: no TCP)")
+    parser.add_argument("--ifname", action="append", default=[], help="interface to bind too")
+    parser.add_argument("--unix-socket", default=None)
+    parser.add_argument("--socket-permissions", type=int, default=755)
+    parser.add_argument("--cpus", default="", help="CPU ids to pin the server to, e.g. 0,1")
+    parser.add_argument("--server", default=None, help="server binary (default: configured)")
+    parser.add_argument(
+        "--conf",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("KEY", "VALUE"),
+        help="server setting",
+    )
+    args = parser.parse_args(argv[:split])
+    app = argv[split + 1 :]
+    if not app:
+        raise SystemExit("colocated entrypoint: the application's command is empty")
+    return args, app
+
+
+def _bind_addresses(ifnames: list[str]) -> list[str]:
+    addresses = [LOOPBACK]
+    for name in ifnames:
+        address = get_ip_from_interface(name)
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+def _answering(address: str, pid: int, timeout: float) -> bool:
+    """Ping ``address`` until it answers (True), or ``timeout`` passes (False).
+
+    :raises ChildProcessError: the server exited (and was reaped) before answering
+    """
+    deadline = time.monotonic() + timeout
+    with Connection(address, timeout=1.0) as conn:
+        while time.monotonic() < deadline:
+            code = wait(pid, 0)
+            if code is not None:
+                raise ChildProcessError(f"the server exited with code {code}")
+            try:
+                conn.execute("PING")
+                return True
+            except Exception:  # refused, or LOADING: not ready yet
+                conn.close()
+            time.sleep(0.002)
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run server and application; return the application's exit code."""
+    args, app = parse_args(sys.argv[1:] if argv is None else argv)
+    workdir = os.getcwd()
+    try:
+        bind = _bind_addresses(args.ifname) if args.port else None
+    except ValueError as exc:
+        print(f"smartsim colocated database of {args.name}: {exc}", file=sys.stderr, flush=True)
+        return 2
+    command = server_argv(
+        args.server or find_database_exe(),
+        port=args.port,
+        workdir=workdir,
+        bind=bind,
+        unix_socket=args.unix_socket,
+        socket_permissions=args.socket_permissions if args.unix_socket else None,
+        db_conf=dict(args.conf),
+    )
+    cpus = [int(c) for c in args.cpus.split(",") if c.strip()] or None
+    log_path = os.path.join(workdir, f"{args.name}-colocated-db.log")
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        server = spawn(command, cpus, output_fd=log_fd)
+    finally:
+        os.close(log_fd)
+    forward_signals(server)
+    address = f"unix://{args.unix_socket}" if args.unix_socket else f"{LOOPBACK}:{args.port}"
+    try:
+        ready = _answering(address, server, get_config().db_ready_timeout)
+        problem = "it did not answer in time"
+    except ChildProcessError as exc:
+        ready, server, problem = False, 0, str(exc)
+    if not ready:
+        if server:
+            stop(server)
+        print(
+            f"smartsim: the colocated database of {args.name} did not start at {address} "
+            f"({problem}); see {log_path}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
+    application = spawn(app)
+    forward_signals(application, server)
+    returncode = wait(application)
+    stop(server)
+    return 127 if returncode is None else returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

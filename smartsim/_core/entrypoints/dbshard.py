@@ -1,0 +1,87 @@
+"""Entrypoint of one database shard: runs the server bound to the node's address.
+
+``python -m smartsim._core.entrypoints.dbshard --name db_0 --port 6379 --address 127.0.0.1``
+Other options: ``--ifname NAME`` (bind that interface's address, resolved on this node),
+``--server PATH``, ``--dir DIR``, ``--cluster``, ``--conf KEY VALUE`` (repeatable).
+The server runs as a child; termination signals are forwarded to it, and this process exits
+with the server's code once it is gone. The options are read by hand, not with argparse, to
+keep the shard's start-up short (see server.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from smartsim._core.entrypoints.server import forward_signals, server_argv, spawn, wait
+
+_REPEATED = {"--address", "--ifname"}
+_SINGLE = {"--name", "--port", "--server", "--dir"}
+
+
+def parse_args(argv: list[str]) -> dict[str, object]:
+    """The options as a dict; raises SystemExit naming a bad option."""
+    opts: dict[str, object] = {"--address": [], "--ifname": [], "--conf": {}, "--cluster": False}
+    i = 0
+    try:
+        while i < len(argv):
+            flag = argv[i]
+            if flag == "--cluster":
+                opts[flag] = True
+                i += 1
+            elif flag == "--conf":
+                opts["--conf"][argv[i + 1]] = argv[i + 2]  # type: ignore[index]
+                i += 3
+            elif flag in _REPEATED:
+                opts[flag].append(argv[i + 1])  # type: ignore[attr-defined]
+                i += 2
+            elif flag in _SINGLE:
+                opts[flag] = argv[i + 1]
+                i += 2
+            else:
+                raise SystemExit(f"dbshard: unknown option {flag!r}\n{__doc__}")
+    except IndexError:
+        raise SystemExit(f"dbshard: option {argv[i]!r} needs a value") from None
+    for needed in ("--name", "--port"):
+        if needed not in opts:
+            raise SystemExit(f"dbshard: {needed} is required")
+    return opts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the shard until the server exits; return its exit code."""
+    opts = parse_args(sys.argv[1:] if argv is None else argv)
+    name = str(opts["--name"])
+    addresses = list(opts["--address"])  # type: ignore[call-overload]
+    if opts["--ifname"]:
+        # Imported only when needed: psutil adds ~10 ms to a shard's start-up.
+        from smartsim._core.utils.network import get_ip_from_interface
+
+        try:
+            addresses += [get_ip_from_interface(i) for i in opts["--ifname"]]  # type: ignore[attr-defined]
+        except ValueError as exc:
+            print(f"smartsim shard {name}: {exc}", file=sys.stderr, flush=True)
+            return 2
+    server = opts.get("--server")
+    if server is None:
+        from smartsim._core.config import find_database_exe  # start-up cost, as above
+
+        server = find_database_exe()
+    port = int(str(opts["--port"]))
+    command = server_argv(
+        str(server),
+        port=port,
+        workdir=str(opts.get("--dir", os.getcwd())),
+        bind=addresses or ["127.0.0.1"],
+        cluster_config_file=f"nodes-{name}-{port}.conf" if opts["--cluster"] else None,
+        db_conf=opts["--conf"],  # type: ignore[arg-type]
+    )
+    pid = spawn(command)
+    forward_signals(pid)
+    print(f"smartsim shard {name} (server pid {pid}): {' '.join(command)}", flush=True)
+    code = wait(pid)
+    return 0 if code is None else code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

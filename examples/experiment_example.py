@@ -1,5 +1,4 @@
-# The example driver of SmartSim's "Experiments" page, as written there, less the database
-# lines (commented out until the Orchestrator lands).
+# The example driver of SmartSim's "Experiments" page, exactly as written there.
 from smartsim import Experiment
 from smartsim._core.control.previewrenderer import Verbosity
 from smartsim.log import get_logger
@@ -10,7 +9,7 @@ exp = Experiment("example-experiment", launcher="auto")
 smartsim_logger = get_logger("logger")
 
 # Initialize an Orchestrator
-# standalone_database = exp.create_database(db_nodes=3, port=6379, interface="ib0")
+standalone_database = exp.create_database(db_nodes=3, port=6379, interface="ib0")
 
 # Initialize the Model RunSettings
 settings = exp.create_run_settings("echo", exe_args="Hello World")
@@ -18,16 +17,16 @@ settings = exp.create_run_settings("echo", exe_args="Hello World")
 model = exp.create_model("hello_world", settings)
 
 # Generate the output directory
-exp.generate(model, overwrite=True)
+exp.generate(standalone_database, model, overwrite=True)
 
 # Preview the experiment
-exp.preview(model, verbosity_level=Verbosity.DEBUG)
+exp.preview(standalone_database, model, verbosity_level=Verbosity.DEBUG)
 
 # Launch the Orchestrator then Model instance
-exp.start(model)
+exp.start(standalone_database, model)
 
 # Clobber the Orchestrator
-# exp.stop(standalone_database)
+exp.stop(standalone_database)
 
 # Log the summary of the Experiment
 smartsim_logger.info(exp.summary())

@@ -114,13 +114,12 @@ class Orchestrator(EntityList[DBNode]):
         self._db_conf: dict[str, str] = {}
         self.db_cpus = int(kwargs.pop("db_cpus", 1))
         # -S skips site initialisation (~15 ms of a shard's start-up); the shard needs only
-        # this package and the standard library, found through PYTHONPATH.
+        # this package and the standard library, which the launch puts on PYTHONPATH.
         run_settings = settings_factory.create_run_settings(
             launcher,
             sys.executable,
             exe_args=["-S", "-m", SHARD_ENTRYPOINT],
             run_command=run_command,
-            env_vars={"PYTHONPATH": PACKAGE_ROOT},
         )
         batch_settings = None
         if batch:

@@ -22,6 +22,7 @@ from smartsim._core.launcher.base import Launcher
 from smartsim._core.launcher.step import Step
 from smartsim._core.utils.network import port_in_use
 from smartsim.database import Orchestrator
+from smartsim.database.orchestrator import PACKAGE_ROOT
 from smartsim.entity import EntitySequence, Model, SmartSimEntity
 from smartsim.error import SmartSimError, SSDBIDConflictError, SSUnsupportedError
 from smartsim.log import get_logger
@@ -225,9 +226,8 @@ class Controller:
                 settings.exe_args.extend(["--conf", key, value])
             shard.run_settings = settings
             argv = launcher.argv(settings, db.path)
-            steps.append(
-                Step(shard.name, shard.type, argv, db.path, settings_env(settings.env_vars))
-            )
+            env = {**settings_env(settings.env_vars), "PYTHONPATH": PACKAGE_ROOT}
+            steps.append(Step(shard.name, shard.type, argv, db.path, env))
         return steps
 
     # -- start ------------------------------------------------------------------------------

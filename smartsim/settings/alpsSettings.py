@@ -102,10 +102,7 @@ class AprunSettings(RunSettings):
 
     def set_quiet_launch(self, quiet: bool) -> None:
         """Add (or remove) ``--quiet``."""
-        if quiet:
-            self.run_args["quiet"] = None
-        else:
-            self.run_args.pop("quiet", None)
+        self._set_flag("quiet", quiet)
 
     def set_walltime(self, walltime: str) -> None:
         """Set ``--cpu-time-limit`` to a number of seconds."""

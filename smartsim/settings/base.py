@@ -148,6 +148,13 @@ class RunSettings(SettingsBase):
             logger.warning(f"Overwriting argument '{arg}' with value '{value}'")
         self._run_args[arg] = value
 
+    def _set_flag(self, name: str, enabled: bool) -> None:
+        """Add the bare flag ``name`` to the run arguments, or remove it."""
+        if enabled:
+            self._run_args[name] = None
+        else:
+            self._run_args.pop(name, None)
+
     def _unsupported(self, what: str) -> None:
         logger.warning(f"{what} is not supported by {type(self).__name__}; ignored")
 

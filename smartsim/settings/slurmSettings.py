@@ -129,17 +129,11 @@ class SrunSettings(RunSettings):
 
     def set_verbose_launch(self, verbose: bool) -> None:
         """Add (or remove) ``--verbose``."""
-        if verbose:
-            self.run_args["verbose"] = None
-        else:
-            self.run_args.pop("verbose", None)
+        self._set_flag("verbose", verbose)
 
     def set_quiet_launch(self, quiet: bool) -> None:
         """Add (or remove) ``--quiet``."""
-        if quiet:
-            self.run_args["quiet"] = None
-        else:
-            self.run_args.pop("quiet", None)
+        self._set_flag("quiet", quiet)
 
     def set_broadcast(self, dest_path: str | None = None) -> None:
         """Set ``--bcast`` (optionally to a destination path)."""

@@ -69,11 +69,21 @@ class KeyBuilder:
 
     def dataset_meta(self, name: str, on_db: bool) -> str:
         """The key of a dataset's metadata hash."""
-        return self.dataset(name, on_db) + DATASET_META_SUFFIX
+        return meta_key(self.dataset(name, on_db))
 
     def dataset_tensor(self, name: str, tensor: str, on_db: bool) -> str:
         """The key of one tensor of a dataset."""
-        return self.dataset(name, on_db) + "." + tensor
+        return dataset_tensor_key(self.dataset(name, on_db), tensor)
+
+
+def meta_key(dataset_key: str) -> str:
+    """The metadata hash of the dataset at ``dataset_key``: ``<dataset key>.meta``."""
+    return dataset_key + DATASET_META_SUFFIX
+
+
+def dataset_tensor_key(dataset_key: str, tensor: str) -> str:
+    """The key of tensor ``tensor`` of a dataset: ``<dataset key>.<tensor>``."""
+    return dataset_key + "." + tensor
 
 
 def dataset_name_from_key(dataset_key: str) -> str:

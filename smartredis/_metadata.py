@@ -164,7 +164,8 @@ def decode_field(name: str, value: bytes | bytearray) -> tuple[int, list]:
         dtype = _SCALAR_DTYPES[code]
         if (len(value) - 1) % dtype.itemsize:
             raise RedisRuntimeError(f"The metadata field {name} is damaged")
-        return code, list(np.frombuffer(value, dtype=dtype, offset=1).astype(dtype.newbyteorder("=")))
+        values = np.frombuffer(value, dtype=dtype, offset=1)
+        return code, list(values.astype(dtype.newbyteorder("=")))
     if code != STRING:
         raise RedisRuntimeError(f"The metadata field {name} has an unknown type code {code}")
     strings, pos = [], 1

@@ -9,6 +9,7 @@ string holds the header and the first part, and part ``i`` (i >= 1) is the strin
 from __future__ import annotations
 
 import struct
+import typing as t
 from dataclasses import dataclass
 
 import numpy as np
@@ -255,14 +256,15 @@ class StreamInto:
         reader.read_into(self._flat[: size - header.size])
         return header
 
-    def part(self, index: int) -> object:
-        """A consumer for part ``index`` (>= 1)."""
+    def part(self, index: int) -> t.Callable[[Reader, int], bool]:
+        """A consumer for part ``index`` (>= 1); it returns True once the part is read."""
 
-        def consume(reader: Reader, size: int) -> None:
+        def consume(reader: Reader, size: int) -> bool:
             assert self.header is not None and self._flat is not None
             check_part(self.header, index, size, self.key)
             start = index * PART_BYTES
             reader.read_into(self._flat[start : start + size])
+            return True
 
         return consume
 

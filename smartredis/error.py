@@ -32,10 +32,10 @@ class RedisConnectionError(RuntimeError):
 
     @staticmethod
     def _set_message(cpp_error: str) -> str:
-        msg = cpp_error
-        if "SSDB" in environ and environ["SSDB"] not in cpp_error:
-            msg += ("\n" if msg else "") + f"Could not connect to Orchestrator at {environ['SSDB']}"
-        return msg
+        # Our messages name the address tried; a bare error names the one in SSDB.
+        if not cpp_error and "SSDB" in environ:
+            return f"Could not connect to Orchestrator at {environ['SSDB']}"
+        return cpp_error
 
 
 class RedisReplyError(RuntimeError):

@@ -36,20 +36,35 @@ def _leftovers() -> list[psutil.Process]:
     return found
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_processes():
-    """Fail the test if it leaves any process of this session running."""
-    yield
-    leftovers = _leftovers()
-    if not leftovers:
-        return
+def _kill_and_describe(procs: list[psutil.Process]) -> list[str]:
     described = []
-    for proc in leftovers:
+    for proc in procs:
         try:
             described.append(f"{proc.pid}: {' '.join(proc.cmdline())}")
             proc.send_signal(signal.SIGKILL)
         except psutil.NoSuchProcess:
             continue
-    wait_gone(leftovers, time.monotonic() + 5)
+    wait_gone(procs, time.monotonic() + 5)
+    return described
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_processes():
+    """Fail the test if it leaves a process of this session running.
+
+    Processes that ran before the test (a session-wide database) are not the test's.
+    """
+    before = {proc.pid for proc in _leftovers()}
+    yield
+    described = _kill_and_describe([p for p in _leftovers() if p.pid not in before])
     if described:
         pytest.fail("test left processes running:\n" + "\n".join(described))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_leaks_at_the_end():
+    """Fail the session if anything it started still runs once every fixture is torn down."""
+    yield
+    described = _kill_and_describe(_leftovers())
+    if described:
+        pytest.fail("the test session left processes running:\n" + "\n".join(described))

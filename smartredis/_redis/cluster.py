@@ -12,7 +12,7 @@ import random
 
 from smartredis._redis.connection import Address, Connection
 from smartredis._redis.crc import SLOTS, hash_slot
-from smartredis._redis.protocol import Reply, ReplyError
+from smartredis._redis.protocol import ProtocolError, Reply, ReplyError
 from smartredis._redis.retry import DEBUG, LogHook, RetryPolicy
 from smartredis._redis.server import Key, Server
 
@@ -113,6 +113,6 @@ class Cluster(Server):
                     conn.connect(timeout=min(1.0, self.policy.command_timeout))
                 self._load_slots(conn)
                 return
-            except (OSError, ReplyError, ValueError) as exc:
+            except (OSError, ProtocolError, ReplyError, ValueError) as exc:
                 conn.close()
                 self._log(DEBUG, f"Could not reload the slot map from {address}: {exc}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import typing as t
 
-Buffer = t.Union[bytes, bytearray, memoryview]
+Buffer = bytes | bytearray | memoryview
 Reply = t.Union[bytes, bytearray, int, str, None, list, "ReplyError"]
 T = t.TypeVar("T")
 
@@ -22,7 +22,7 @@ class Chunks(tuple):
     """
 
 
-Arg = t.Union[bytes, bytearray, memoryview, str, int, float, Chunks]
+Arg = bytes | bytearray | memoryview | str | int | float | Chunks
 
 CRLF = b"\r\n"
 _INLINE_LIMIT = 16 * 1024

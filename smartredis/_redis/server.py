@@ -23,7 +23,7 @@ from smartredis._redis.retry import (
     ServerUnavailable,
 )
 
-Key = t.Union[str, bytes, None]
+Key = str | bytes | None
 Command = t.Sequence[Arg]
 R = t.TypeVar("R")
 
@@ -127,10 +127,16 @@ class Server:
 
     # -- the retry loop -----------------------------------------------------------------
     def _run(
-        self, key: Key, op: t.Callable[[Connection], R], command: str, at: Address | None = None
+        self,
+        key: Key,
+        op: t.Callable[[Connection, bool], R],
+        command: str,
+        at: Address | None = None,
     ) -> R:
-        """Run ``op`` on the node for ``key`` (or node ``at``), following redirects and
-        retrying lost connections and "try again" replies within SR_CMD_TIMEOUT.
+        """Run ``op(conn, asking)`` on the node for ``key`` (or node ``at``), following
+        redirects and retrying lost connections and "try again" replies within SR_CMD_TIMEOUT.
+
+        ``asking`` is True after an ASK redirect: each command must then follow an ASKING.
 
         :raises ReplyError: the server refused the command (``command``/``key`` filled in)
         :raises ServerTimeout: no answer within the command timeout
@@ -147,18 +153,17 @@ class Server:
                 if connecting:
                     timeout = budget.remaining() if budget else policy.command_timeout
                     conn.connect(timeout=max(timeout, 0.05))
-                if asking:
-                    conn.execute("ASKING")
-                return op(conn)
+                return op(conn, asking)
             except ReplyError as err:
                 moved = self._redirect(err) if at is None and redirects < MAX_REDIRECTS else None
                 if moved is not None:
                     (target, asking), redirects = moved, redirects + 1
                     continue
-                budget = budget or Budget(policy.command_timeout, policy.command_interval)
-                if err.code in RETRY_LATER and budget.wait():
-                    self._log(DEBUG, f"{command} on {target}: {err}; retrying")
-                    continue
+                if err.code in RETRY_LATER:
+                    budget = budget or Budget(policy.command_timeout, policy.command_interval)
+                    if budget.wait():
+                        self._log(DEBUG, f"{command} on {target}: {err}; retrying")
+                        continue
                 err.command, err.key = command, _text(key)
                 raise
             except (OSError, ProtocolError) as exc:
@@ -168,18 +173,19 @@ class Server:
                         f"The database at {target} did not answer {command} within "
                         f"{policy.command_timeout:g} s (SR_CMD_TIMEOUT)"
                     ) from exc
-                budget = budget or Budget(policy.command_timeout, policy.command_interval)
+                problem = str(exc) or type(exc).__name__
                 self._log(
-                    INFO,
+                    DEBUG if budget else INFO,
                     f"Lost the connection to the database at {target} during {command} "
-                    f"({exc or type(exc).__name__}); retrying for up to "
-                    f"{policy.command_timeout:g} s (SR_CMD_TIMEOUT)",
+                    f"({problem}); retrying for up to {policy.command_timeout:g} s "
+                    "(SR_CMD_TIMEOUT)",
                 )
+                budget = budget or Budget(policy.command_timeout, policy.command_interval)
                 if not budget.wait():
                     raise ServerUnavailable(
                         f"Lost the connection to the database at {target} during {command} "
                         f"and could not reconnect within {policy.command_timeout:g} s "
-                        f"(SR_CMD_TIMEOUT): {exc or type(exc).__name__}"
+                        f"(SR_CMD_TIMEOUT): {problem}"
                     ) from exc
                 if at is None:
                     self._recover()
@@ -188,23 +194,33 @@ class Server:
     # -- commands -------------------------------------------------------------------------
     def execute(self, key: Key, *args: Arg) -> Reply:
         """Run one command on the node that serves ``key``."""
-        return self._run(key, lambda conn: conn.execute(*args), _name(args))
+        return self.execute_streamed(key, args, None)
 
     def execute_streamed(
-        self, key: Key, args: Command, consume: t.Callable[[Reader, int], T]
+        self, key: Key, args: Command, consume: t.Callable[[Reader, int], T] | None
     ) -> T | Reply:
-        """Run one command; a bulk-string reply is streamed to ``consume``."""
-        return self._run(key, lambda conn: conn.execute_streamed(args, consume), _name(args))
+        """Run one command; a bulk-string reply is streamed to ``consume`` (if given)."""
+
+        def op(conn: Connection, asking: bool) -> T | Reply:
+            if asking:
+                conn.execute("ASKING")
+            return conn.execute_streamed(args, consume)
+
+        return self._run(key, op, _name(args))
 
     def execute_at(self, address: Address, *args: Arg) -> Reply:
         """Run one command on node ``address``."""
-        return self._run(None, lambda conn: conn.execute(*args), _name(args), at=address)
+        return self._run(None, lambda conn, _: conn.execute(*args), _name(args), at=address)
 
     def pipeline(self, key: Key, commands: t.Sequence[Command]) -> list[Reply]:
         """Run commands whose keys share ``key``'s slot in one round trip; errors are returned."""
 
-        def op(conn: Connection) -> list[Reply]:
-            replies = conn.pipeline(commands)
+        def op(conn: Connection, asking: bool) -> list[Reply]:
+            if asking:
+                asked = conn.pipeline([c for command in commands for c in (("ASKING",), command)])
+                replies = asked[1::2]
+            else:
+                replies = conn.pipeline(commands)
             for reply in replies:
                 if isinstance(reply, ReplyError) and reply.code in REDIRECTS | RETRY_LATER:
                     raise reply
@@ -221,12 +237,13 @@ class Server:
         for address, indexes in groups.items():
             batch = [items[i][1] for i in indexes]
             replies = self._run(
-                None, lambda conn, batch=batch: conn.pipeline(batch), _name(batch[0]), at=address
+                None, lambda conn, _, batch=batch: conn.pipeline(batch), _name(batch[0]), at=address
             )
             for index, reply in zip(indexes, replies, strict=True):
                 if isinstance(reply, ReplyError) and reply.code in REDIRECTS | RETRY_LATER:
+                    key, command = items[index]  # moved meanwhile: route it on its own
                     try:
-                        reply = self.execute(*items[index][:1], *items[index][1])
+                        reply = self.execute(key, *command)
                     except ReplyError as err:
                         reply = err
                 out[index] = reply

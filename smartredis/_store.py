@@ -1,0 +1,186 @@
+"""TensorStore: tensors in the database - one string each, or parts past the 512 MiB limit.
+
+Writes send the header and the array's own memory (no joined copy); reads stream each part
+straight into the destination array. Writing or removing a tensor also removes parts that a
+bigger tensor of the same key left behind, so an overwrite never leaves stale data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from smartredis import _tensor
+from smartredis._redis.crc import hash_slot
+from smartredis._redis.protocol import Reply, ReplyError
+from smartredis._redis.server import Command, Server
+from smartredis.error import RedisKeyError, _MissingKeyRuntimeError
+
+_HEAD = ("GETRANGE", 0, _tensor.FIXED_SIZE - 1)
+
+
+def head_command(key: str) -> Command:
+    """Reads the fixed header of the tensor at ``key`` (empty if there is none)."""
+    return (_HEAD[0], key, _HEAD[1], _HEAD[2])
+
+
+def raise_errors(replies: list[Reply], commands: list[Command]) -> None:
+    """Raise the first error reply of a pipeline (naming its command and key).
+
+    Header reads are advisory: on a key of another type they fail, and the write that follows
+    them replaces the value anyway.
+    """
+    for reply, command in zip(replies, commands, strict=True):
+        if isinstance(reply, ReplyError) and command[0] != _HEAD[0]:
+            reply.command, reply.key = str(command[0]), str(command[1]) if len(command) > 1 else ""
+            raise reply
+
+
+class TensorStore:
+    """Tensor reads and writes on one database."""
+
+    def __init__(self, server: Server) -> None:
+        self._server = server
+
+    # -- writing --------------------------------------------------------------------------------
+    def write_commands(
+        self, key: str, array: np.ndarray, code: int
+    ) -> tuple[list[Command], list[tuple[str, Command]], int]:
+        """(commands for ``key``'s slot, earlier writes of parts >= 1, number of parts).
+
+        The slot commands are a header read (for :meth:`drop_stale`) and the SET of part 0.
+        """
+        values = _tensor.encode(array, code)
+        parts = [
+            (_tensor.part_key(key, i), ("SET", _tensor.part_key(key, i), value))
+            for i, value in enumerate(values[1:], start=1)
+        ]
+        return [head_command(key), ("SET", key, values[0])], parts, len(values)
+
+    def write_parts(self, parts: list[tuple[str, Command]]) -> None:
+        """Store parts >= 1 (before part 0, so a reader never sees a header without parts)."""
+        for key, command in parts:
+            self._server.execute(key, *command)
+
+    def drop_stale(self, key: str, old_head: Reply, nparts: int) -> None:
+        """Remove parts an earlier, bigger tensor at ``key`` left behind (``old_head``: its
+        header as read before the write)."""
+        old = _tensor.stored_nparts(old_head if isinstance(old_head, (bytes, bytearray)) else None)
+        self._drop_parts(key, nparts, old)
+
+    def put(self, key: str, array: np.ndarray, code: int) -> None:
+        """Store ``array`` (C-contiguous, wire dtype) at ``key``."""
+        commands, parts, nparts = self.write_commands(key, array, code)
+        self.write_parts(parts)
+        replies = self._server.pipeline(key, commands)
+        raise_errors(replies, commands)
+        self.drop_stale(key, replies[0], nparts)
+
+    # -- reading --------------------------------------------------------------------------------
+    def get(self, key: str, name: str, target: np.ndarray | None = None) -> np.ndarray:
+        """The tensor at ``key``, streamed into a new array or into ``target``.
+
+        :raises RedisKeyError: nothing is stored at ``key``
+        :raises TensorFormatError: the value is not a tensor, or does not fit ``target``
+        """
+        sink = _tensor.StreamInto(key, target)
+        header = self._server.execute_streamed(key, ("GET", key), sink.first)
+        if header is None:
+            raise RedisKeyError(f"The tensor {name!r} does not exist (key {key!r})", key=key)
+        assert isinstance(header, _tensor.Header)
+        for index in range(1, header.nparts):
+            part = _tensor.part_key(key, index)
+            if self._server.execute_streamed(part, ("GET", part), sink.part(index)) is None:
+                raise _tensor.TensorFormatError(f"The tensor at key {key!r} lost part {index}")
+        return sink.result()
+
+    def from_value(self, key: str, value: Reply) -> np.ndarray:
+        """The tensor whose part 0 is ``value`` (fetched already), reading any further parts."""
+        if not isinstance(value, (bytes, bytearray)):
+            raise _tensor.TensorFormatError(f"The value at key {key!r} is not a tensor")
+        header, part0 = _tensor.from_value(value, key)
+        if header.nparts == 1:
+            return part0.view(header.dtype).reshape(header.shape)
+        parts: list = [part0]
+        for index in range(1, header.nparts):
+            part = _tensor.part_key(key, index)
+            data = self._server.execute(part, "GET", part)
+            if not isinstance(data, (bytes, bytearray)):
+                raise _tensor.TensorFormatError(f"The tensor at key {key!r} lost part {index}")
+            _tensor.check_part(header, index, len(data), key)
+            parts.append(data)
+        return _tensor.assemble(header, parts)
+
+    def stored_parts(self, key: str) -> int:
+        """How many strings the tensor at ``key`` spans (0: none there)."""
+        head = self._server.execute(key, *head_command(key))
+        return _tensor.stored_nparts(head if isinstance(head, (bytes, bytearray)) else None)
+
+    def piece_keys(self, key: str, nparts: int) -> list[str]:
+        """Every key of a tensor of ``nparts`` parts, part 0 last."""
+        return [_tensor.part_key(key, i) for i in range(1, nparts)] + [key]
+
+    # -- removing, copying, moving --------------------------------------------------------------
+    def delete(self, key: str) -> None:
+        """Remove the tensor at ``key`` with all its parts (nothing if there is none)."""
+        commands = [head_command(key), ("UNLINK", key)]
+        replies = self._server.pipeline(key, commands)
+        raise_errors(replies, commands)
+        self.drop_stale(key, replies[0], 1)
+
+    def _same_slot(self, first: str, second: str) -> bool:
+        return not self._server.is_cluster or hash_slot(first) == hash_slot(second)
+
+    def copy_key(self, src: str, dest: str) -> None:
+        """Copy one string (server side when both keys share a slot)."""
+        if self._same_slot(src, dest):
+            self._server.execute(src, "COPY", src, dest, "REPLACE")
+        else:
+            value = self._server.execute(src, "GET", src)
+            self._server.execute(dest, "SET", dest, value)  # type: ignore[arg-type]
+
+    def _check_source(self, src: str, name: str) -> int:
+        nparts = self.stored_parts(src)
+        if nparts == 0:
+            raise _MissingKeyRuntimeError(
+                f"The tensor {name!r} does not exist (key {src!r})", key=src
+            )
+        return nparts
+
+    def copy(self, src: str, dest: str, name: str) -> None:
+        """Copy the tensor at ``src`` to ``dest``, replacing what is there.
+
+        :raises RedisKeyError: no tensor at ``src`` (also a RedisRuntimeError)
+        """
+        nparts = self._check_source(src, name)
+        if src == dest:
+            return
+        old = self.stored_parts(dest)
+        for piece_src, piece_dest in zip(
+            self.piece_keys(src, nparts), self.piece_keys(dest, nparts), strict=True
+        ):
+            self.copy_key(piece_src, piece_dest)
+        self._drop_parts(dest, nparts, old)
+
+    def rename(self, src: str, dest: str, name: str) -> None:
+        """Move the tensor at ``src`` to ``dest``, replacing what is there.
+
+        :raises RedisKeyError: no tensor at ``src`` (also a RedisRuntimeError)
+        """
+        nparts = self._check_source(src, name)
+        if src == dest:
+            return
+        old = self.stored_parts(dest)
+        for piece_src, piece_dest in zip(
+            self.piece_keys(src, nparts), self.piece_keys(dest, nparts), strict=True
+        ):
+            if self._same_slot(piece_src, piece_dest):
+                self._server.execute(piece_src, "RENAME", piece_src, piece_dest)
+            else:
+                self.copy_key(piece_src, piece_dest)
+                self._server.execute(piece_src, "UNLINK", piece_src)
+        self._drop_parts(dest, nparts, old)
+
+    def _drop_parts(self, key: str, keep: int, old: int) -> None:
+        for index in range(max(keep, 1), old):
+            part = _tensor.part_key(key, index)
+            self._server.execute(part, "UNLINK", part)

@@ -15,6 +15,8 @@ import numpy as np
 from smartredis import _tensor
 from smartredis._datasets import DatasetStore
 from smartredis._keys import KeyBuilder, parse_prefixes
+from smartredis._model_methods import ModelMethods
+from smartredis._models import ModelStore
 from smartredis._redis.cluster import Cluster
 from smartredis._redis.connection import Address
 from smartredis._redis.protocol import ReplyError
@@ -47,7 +49,7 @@ def _parse_info(text: str, sections: bool) -> dict:
     return result
 
 
-class Client(SRObject):
+class Client(SRObject, ModelMethods):
     """A connection to the database for tensors, datasets and aggregation lists.
 
     ``Client(config_options=None, logger_name="Default")`` reads its settings from the
@@ -109,6 +111,7 @@ class Client(SRObject):
         )
         self._tensors = TensorStore(self._server)
         self._datasets = DatasetStore(self._server, self._tensors)
+        self._models = ModelStore(self._server, self._settings.policy.command_timeout)
         self.log_data(LLDebug, "New client created")
 
     @api

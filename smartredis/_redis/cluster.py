@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import random
+import typing as t
 
 from smartredis._redis.connection import Address, Connection
 from smartredis._redis.crc import SLOTS, hash_slot
@@ -88,6 +89,10 @@ class Cluster(Server):
             # Unknown slot or key-less command: any node answers or redirects.
             return self._primaries[0] if self._primaries else self._seeds[0]
         return node
+
+    def owns_slot(self, node: Address) -> t.Callable[[int], bool]:
+        """See base."""
+        return lambda slot: self._slots[slot] == node
 
     def _redirect(self, err: ReplyError) -> tuple[Address, bool] | None:
         parsed = parse_redirect(err)

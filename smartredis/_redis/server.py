@@ -62,6 +62,14 @@ class Server:
         """The node that serves ``key`` (any node for None)."""
         raise NotImplementedError
 
+    def route(self, key: Key) -> Address:
+        """The node that serves ``key``, as far as this client knows."""
+        return self._route(key)
+
+    def owns_slot(self, node: Address) -> t.Callable[[int], bool]:
+        """A test of whether ``node`` serves a hash slot (a lone node serves them all)."""
+        return lambda slot: True
+
     def _redirect(self, err: ReplyError) -> tuple[Address, bool] | None:
         """(node, asking) if ``err`` sends the command elsewhere."""
         return None

@@ -1,0 +1,175 @@
+"""ML backends of the inference worker: load a model or script, run it on numpy arrays.
+
+Frameworks are imported when the first model of their kind is loaded, so a worker that
+serves only ONNX never imports torch. Missing frameworks give a BackendUnavailable that names
+the extra to install.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import typing as t
+
+import numpy as np
+
+Arrays = list[np.ndarray]
+
+
+class BackendUnavailable(RuntimeError):
+    """The framework a backend needs is not installed."""
+
+
+_EXTRAS = {"torch": "ml", "onnxruntime": "ml", "tensorflow": "tf"}
+
+
+def _framework(module: str) -> t.Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise BackendUnavailable(
+            f"The {module} package is not installed where the database runs; install it, "
+            f"e.g. pip install 'smartsim-py[{_EXTRAS[module]}]' ({exc})"
+        ) from None
+
+
+def torch_device(device: str) -> str:
+    """SmartSim's device name (CPU, GPU, GPU:n) as torch's (cpu, cuda, cuda:n)."""
+    head, _, number = device.upper().partition(":")
+    if head == "CPU":
+        return "cpu"
+    return f"cuda:{number}" if number else "cuda"
+
+
+class Runner(t.Protocol):
+    """A loaded model: numpy inputs in, numpy outputs out."""
+
+    def __call__(self, inputs: Arrays) -> Arrays: ...
+
+
+def _torch_outputs(result: t.Any) -> Arrays:
+    items = result if isinstance(result, (tuple, list)) else [result]
+    return [item.detach().cpu().numpy() for item in items]
+
+
+class TorchModel:
+    """A TorchScript module."""
+
+    def __init__(self, blob: bytes, device: str) -> None:
+        self._torch = _framework("torch")
+        self._device = torch_device(device)
+        self._module = self._torch.jit.load(io.BytesIO(blob), map_location=self._device)
+        self._module.eval()
+
+    def __call__(self, inputs: Arrays) -> Arrays:
+        torch = self._torch
+        with torch.no_grad():
+            tensors = [torch.from_numpy(array).to(self._device) for array in inputs]
+            return _torch_outputs(self._module(*tensors))
+
+
+class OnnxModel:
+    """An ONNX graph run by onnxruntime; inputs are matched to the graph's inputs in order."""
+
+    def __init__(self, blob: bytes, device: str) -> None:
+        ort = _framework("onnxruntime")
+        providers = ["CPUExecutionProvider"]
+        head, _, number = device.upper().partition(":")
+        if head == "GPU":
+            providers = [("CUDAExecutionProvider", {"device_id": int(number or 0)}), *providers]
+        self._session = ort.InferenceSession(blob, providers=providers)
+        self._inputs = [node.name for node in self._session.get_inputs()]
+
+    def __call__(self, inputs: Arrays) -> Arrays:
+        if len(inputs) != len(self._inputs):
+            raise ValueError(
+                f"the ONNX model takes {len(self._inputs)} input(s) ({', '.join(self._inputs)}), "
+                f"got {len(inputs)}"
+            )
+        return list(self._session.run(None, dict(zip(self._inputs, inputs, strict=True))))
+
+
+class TensorFlowModel:
+    """A frozen TensorFlow graph (GraphDef bytes) with named input and output nodes."""
+
+    def __init__(self, blob: bytes, device: str, inputs: list[str], outputs: list[str]) -> None:
+        tf = _framework("tensorflow")
+        if not inputs or not outputs:
+            raise ValueError("a TF model needs the names of its input and output nodes")
+        graph_def = tf.compat.v1.GraphDef()
+        graph_def.ParseFromString(blob)
+        head, _, number = device.upper().partition(":")
+        with tf.device(f"/{'GPU' if head == 'GPU' else 'CPU'}:{number or 0}"):
+            self._fn = tf.compat.v1.wrap_function(
+                lambda: tf.compat.v1.import_graph_def(graph_def, name=""), []
+            ).prune([f"{n}:0" for n in inputs], [f"{n}:0" for n in outputs])
+
+    def __call__(self, inputs: Arrays) -> Arrays:
+        return [out.numpy() for out in self._fn(*inputs)]
+
+
+class TFLiteModel:
+    """A TensorFlow Lite flatbuffer run by the TFLite interpreter."""
+
+    def __init__(self, blob: bytes, device: str) -> None:
+        tf = _framework("tensorflow")
+        self._interpreter = tf.lite.Interpreter(model_content=blob)
+        self._interpreter.allocate_tensors()
+
+    def __call__(self, inputs: Arrays) -> Arrays:
+        interp = self._interpreter
+        details = interp.get_input_details()
+        if len(inputs) != len(details):
+            raise ValueError(f"the TFLite model takes {len(details)} input(s), got {len(inputs)}")
+        for detail, array in zip(details, inputs, strict=True):
+            interp.resize_tensor_input(detail["index"], array.shape)
+        interp.allocate_tensors()
+        for detail, array in zip(interp.get_input_details(), inputs, strict=True):
+            interp.set_tensor(detail["index"], array)
+        interp.invoke()
+        return [interp.get_tensor(d["index"]) for d in interp.get_output_details()]
+
+
+def load_model(
+    backend: str, blob: bytes, device: str, inputs: list[str], outputs: list[str]
+) -> Runner:
+    """Load a model of ``backend`` (TORCH, ONNX, TF, TFLITE) onto ``device``."""
+    if backend == "TORCH":
+        return TorchModel(blob, device)
+    if backend == "ONNX":
+        return OnnxModel(blob, device)
+    if backend == "TF":
+        return TensorFlowModel(blob, device, inputs, outputs)
+    if backend == "TFLITE":
+        return TFLiteModel(blob, device)
+    raise ValueError(f"unknown backend {backend!r}; use TORCH, ONNX, TF or TFLITE")
+
+
+class TorchScript:
+    """TorchScript source whose functions are called by name."""
+
+    def __init__(self, source: str, device: str) -> None:
+        self._torch = _framework("torch")
+        self._device = torch_device(device)
+        self._unit = self._torch.jit.CompilationUnit(source)
+
+    def call(self, function: str, inputs: Arrays) -> Arrays:
+        """Call ``function`` on the inputs (as tensors on the script's device)."""
+        torch = self._torch
+        try:
+            entry = getattr(self._unit, function)
+        except AttributeError:
+            raise ValueError(f"the script has no function {function!r}") from None
+        with torch.no_grad():
+            tensors = [torch.from_numpy(array).to(self._device) for array in inputs]
+            return _torch_outputs(entry(*_script_arguments(entry, tensors)))
+
+
+def _script_arguments(entry: t.Any, tensors: list[t.Any]) -> list[t.Any]:
+    """Positional tensors, or RedisAI's ``(tensors: List[Tensor], keys, args)`` form."""
+    params = list(entry.schema.arguments)
+    if params and str(params[0].type) in ("Tensor[]", "List[Tensor]"):
+        return [tensors] + [[] for _ in params[1:]]  # keys and args: none are passed
+    if len(params) != len(tensors):
+        raise ValueError(f"{entry.name} takes {len(params)} tensor(s), got {len(tensors)}")
+    return tensors

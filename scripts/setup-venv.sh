@@ -10,8 +10,11 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   log="$venv/install.log"
+  # torch is pinned to the CPU build that this kind of machine keeps on disk; an unpinned
+  # torch would pull a multi-GB CUDA build. The ml extra is then already satisfied.
   if ! { "$venv/bin/python" -m pip install --upgrade pip &&
-         "$venv/bin/python" -m pip install -e "$root[test]"; } >"$log" 2>&1; then
+         "$venv/bin/python" -m pip install "torch==2.13.0" &&
+         "$venv/bin/python" -m pip install -e "$root[test,ml]"; } >"$log" 2>&1; then
     cat "$log" >&2
     echo "setup-venv: installing the project failed (log above, kept in $log)" >&2
     exit 1

@@ -1,8 +1,34 @@
 #!/usr/bin/env bash
 # Run the whole test suite (sets up .venv first). Extra arguments go to pytest.
+# Installs dragonhpc into .venv, and Slurm and Open MPI on the machine, when missing
+# (scripts/slurm/install.sh); starts a single-node Slurm for tests/slurm
+# (scripts/slurm/up.sh) and stops it on exit. SMARTSIM_TEST_NO_SLURM=1 skips Slurm: its
+# tests are then skipped (and fail the run when CI=true).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup-venv.sh"
 cd "$root"
 .venv/bin/ruff check smartsim smartredis tests benchmarks examples
-exec .venv/bin/python -m pytest "$@"
+# The Dragon runtime for tests/dragon (an optional dependency of the library).
+.venv/bin/python -c 'import dragon' 2>/dev/null ||
+  .venv/bin/python -m pip install -q dragonhpc ||
+  echo "test.sh: dragonhpc did not install; the Dragon tests will be skipped" >&2
+
+if [ "${SMARTSIM_TEST_NO_SLURM:-0}" != 1 ]; then
+  if bash scripts/slurm/install.sh; then
+    started=$(date +%s%N)
+    if up=$(bash scripts/slurm/up.sh); then
+      eval "$up"   # exports SLURM_ROOT and SLURM_CONF
+      trap 'bash "$root/scripts/slurm/down.sh"' EXIT
+      echo "test.sh: Slurm up in $(( ($(date +%s%N) - started) / 1000000 )) ms ($SLURM_ROOT)"
+    else
+      echo "test.sh: Slurm did not start; the Slurm tests will be skipped" >&2
+    fi
+  else
+    echo "test.sh: Slurm could not be installed; the Slurm tests will be skipped" >&2
+  fi
+fi
+
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+exit "$status"

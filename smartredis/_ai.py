@@ -29,6 +29,8 @@ REPLY_EXPIRE_SECONDS = 600
 F_KIND, F_BACKEND, F_DEVICE, F_TAG = "kind", "backend", "device", "tag"
 F_BATCH, F_MIN_BATCH, F_MIN_BATCH_TIMEOUT = "batch_size", "min_batch_size", "min_batch_timeout"
 F_INPUTS, F_OUTPUTS, F_CHUNKS, F_SOURCE = "inputs", "outputs", "chunks", "source"
+F_VERSION = "version"
+"""A fresh id per store: a worker whose copy has another version reloads it."""
 
 
 def blob_field(index: int) -> str:
@@ -52,6 +54,11 @@ def queue_key(tag: str) -> str:
 def alive_key(tag: str) -> str:
     """The heartbeat key of the worker whose node owns ``tag``."""
     return f"__ss_ai__:alive:{{{tag}}}"
+
+
+def new_version() -> str:
+    """A version id for a newly stored model or script."""
+    return uuid.uuid4().hex
 
 
 def new_reply_key(tag: str) -> str:

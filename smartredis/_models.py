@@ -47,6 +47,7 @@ class ModelStore:
         size = self.chunk_size
         chunks = [blob[i : i + size] for i in range(0, len(blob), size)] or [blob]
         fields: list[t.Any] = [_ai.F_KIND, _ai.KIND_MODEL, _ai.F_CHUNKS, len(chunks)]
+        fields += [_ai.F_VERSION, _ai.new_version()]
         for name, value in options.items():
             fields += [name, ",".join(value) if isinstance(value, list) else value]
         for index, chunk in enumerate(chunks):
@@ -56,6 +57,7 @@ class ModelStore:
     def set_script(self, key: str, source: str, device: str) -> None:
         """Store a TorchScript script and have its node's worker compile it."""
         fields = [_ai.F_KIND, _ai.KIND_SCRIPT, _ai.F_DEVICE, device, _ai.F_SOURCE, source]
+        fields += [_ai.F_VERSION, _ai.new_version()]
         self._replace(key, fields)
 
     def _replace(self, key: str, fields: list[t.Any]) -> None:

@@ -15,6 +15,7 @@ from smartsim._core.control.controller import Controller
 from smartsim._core.control.manifest import Manifest
 from smartsim._core.generation.generator import Generator
 from smartsim._core.launcher import KNOWN_LAUNCHERS
+from smartsim._core.telemetry import TelemetryConfiguration
 from smartsim.database import Orchestrator
 from smartsim.entity import Ensemble, EntitySequence, Model, SmartSimEntity
 from smartsim.error import SmartSimError, SSDBIDConflictError, SSUnsupportedError
@@ -90,7 +91,13 @@ class Experiment:
         self._launcher = launcher
         self._control = Controller(launcher=launcher, exp_path=exp_path)
         self.db_identifiers: set[str] = set()
+        self._telemetry = TelemetryConfiguration()
         atexit.register(_report_running_at_exit, weakref.ref(self))
+
+    @property
+    def telemetry(self) -> TelemetryConfiguration:
+        """The telemetry switch (kept for SmartSim scripts; no monitor process runs)."""
+        return self._telemetry
 
     @property
     def launcher(self) -> str:

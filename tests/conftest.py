@@ -48,15 +48,25 @@ def _kill_and_describe(procs: list[psutil.Process]) -> list[str]:
     return described
 
 
+SESSION_WIDE: set[int] = set()
+"""Pids of processes that session-scoped fixtures keep running across tests."""
+
+
+def keep_for_the_session() -> None:
+    """Exempt every process running now (a session fixture's database) from the per-test check."""
+    SESSION_WIDE.update(proc.pid for proc in _leftovers())
+
+
 @pytest.fixture(autouse=True)
 def no_leaked_processes():
     """Fail the test if it leaves a process of this session running.
 
-    Processes that ran before the test (a session-wide database) are not the test's.
+    Processes that ran before the test, or that a session fixture keeps, are not the test's.
     """
     before = {proc.pid for proc in _leftovers()}
     yield
-    described = _kill_and_describe([p for p in _leftovers() if p.pid not in before])
+    mine = [p for p in _leftovers() if p.pid not in before and p.pid not in SESSION_WIDE]
+    described = _kill_and_describe(mine)
     if described:
         pytest.fail("test left processes running:\n" + "\n".join(described))
 
@@ -68,3 +78,24 @@ def no_leaks_at_the_end():
     described = _kill_and_describe(_leftovers())
     if described:
         pytest.fail("the test session left processes running:\n" + "\n".join(described))
+
+
+# -- Slurm tests must run in CI ---------------------------------------------------------------
+
+_SKIPPED_SLURM: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Remember Slurm tests that were skipped."""
+    if report.skipped and report.nodeid.startswith("tests/slurm/"):
+        _SKIPPED_SLURM.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With CI=true, a skipped Slurm test fails the run: CI must run them."""
+    if _SKIPPED_SLURM and os.environ.get("CI", "").lower() == "true":
+        print(
+            f"\nCI=true but {len(_SKIPPED_SLURM)} Slurm test(s) were skipped, e.g. "
+            f"{_SKIPPED_SLURM[0]}: scripts/test.sh must start Slurm (see scripts/slurm/)"
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

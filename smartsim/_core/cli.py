@@ -45,7 +45,8 @@ def run_teardown(paths: list[str]) -> int:
         if not stopped:
             print(f"{path}: nothing of this experiment is running")
         for job in stopped:
-            print(f"{path}: stopped {job.kind} {job.name} (pid {job.job_id})")
+            what = "pid" if job.launcher == "local" else f"{job.launcher} job"
+            print(f"{path}: stopped {job.kind} {job.name} ({what} {job.job_id})")
     return 0
 
 

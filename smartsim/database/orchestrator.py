@@ -9,6 +9,7 @@ import typing as t
 
 from smartredis._redis.connection import Connection
 from smartsim._core.config import get_config
+from smartsim._core.telemetry import TelemetryConfiguration
 from smartsim._core.utils.network import CLUSTER_BUS_OFFSET
 from smartsim.entity.dbnode import DBNode
 from smartsim.entity.entityList import EntityList
@@ -112,6 +113,7 @@ class Orchestrator(EntityList[DBNode]):
             "intra_op_threads": intra_op_threads,
         }
         self._db_conf: dict[str, str] = {}
+        self._telemetry = TelemetryConfiguration()
         self.db_cpus = int(kwargs.pop("db_cpus", 1))
         # -S skips site initialisation (~15 ms of a shard's start-up); the shard needs only
         # this package and the standard library, which the launch puts on PYTHONPATH.
@@ -121,6 +123,8 @@ class Orchestrator(EntityList[DBNode]):
             exe_args=["-S", "-m", SHARD_ENTRYPOINT],
             run_command=run_command,
         )
+        if alloc and hasattr(run_settings, "alloc"):
+            run_settings.alloc = alloc  # run settings that launch into an allocation (srun)
         batch_settings = None
         if batch:
             batch_settings = settings_factory.create_batch_settings(
@@ -146,6 +150,11 @@ class Orchestrator(EntityList[DBNode]):
     def type(self) -> str:
         """See base."""
         return "Orchestrator"
+
+    @property
+    def telemetry(self) -> TelemetryConfiguration:
+        """The telemetry switch (kept for SmartSim scripts; no monitor process runs)."""
+        return self._telemetry
 
     @property
     def db_identifier(self) -> str:

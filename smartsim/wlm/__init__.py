@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
+from smartsim._core.utils.shell import run_command
 from smartsim.log import get_logger
 
 logger = get_logger(__name__)
@@ -20,22 +20,8 @@ _SLURM_COMMANDS = ("sacct", "srun", "salloc", "sbatch", "scancel", "sstat", "sin
 
 
 def _run(argv: list[str], timeout: float = 10.0) -> tuple[int, str, str]:
-    """Run ``argv`` without a shell and return ``(returncode, stdout, stderr)``.
-
-    The one place this module touches the outside world. A missing program or a timeout is
-    reported as return code 127 or 124 with the reason in ``stderr``, never raised.
-    """
-    try:
-        done = subprocess.run(
-            argv, capture_output=True, text=True, timeout=timeout, check=False, shell=False
-        )
-    except FileNotFoundError as exc:
-        return 127, "", str(exc)
-    except subprocess.TimeoutExpired:
-        return 124, "", f"{argv[0]} did not answer within {timeout} s"
-    except OSError as exc:
-        return 126, "", str(exc)
-    return done.returncode, done.stdout or "", done.stderr or ""
+    """Run ``argv`` without a shell (see :func:`run_command`)."""
+    return run_command(argv, timeout)
 
 
 def _all_on_path(commands: tuple[str, ...]) -> bool:

@@ -13,20 +13,20 @@ import time
 import typing as t
 
 from smartsim._core.config import get_config
-from smartsim._core.control import checkpoint, dbcluster, jobrecord
+from smartsim._core.control import checkpoint, dbcluster, dbobjects, jobrecord
 from smartsim._core.control.job import Job
 from smartsim._core.control.jobmanager import JobManager
 from smartsim._core.control.manifest import Manifest
 from smartsim._core.launcher import create_launcher
 from smartsim._core.launcher.base import Launcher
-from smartsim._core.launcher.step import Step
+from smartsim._core.launcher.step import BatchStep, Step
 from smartsim._core.utils.network import port_in_use
 from smartsim.database import Orchestrator
 from smartsim.database.orchestrator import PACKAGE_ROOT
 from smartsim.entity import EntitySequence, Model, SmartSimEntity
 from smartsim.error import SmartSimError, SSDBIDConflictError, SSUnsupportedError
 from smartsim.log import get_logger
-from smartsim.status import SmartSimStatus
+from smartsim.status import TERMINAL_STATUSES, SmartSimStatus
 
 logger = get_logger(__name__)
 
@@ -69,8 +69,9 @@ def settings_env(env_vars: dict[str, str | None]) -> dict[str, str]:
     }
 
 
-def colocated_argv(model: Model, app_argv: list[str]) -> list[str]:
-    """Wrap a model's command in the colocated entrypoint that runs its database beside it."""
+def colocated_wrapper(model: Model) -> list[str]:
+    """The colocated entrypoint that runs a model's database beside it; the launcher puts the
+    model's command after it (``... -- exe args``)."""
     colo = model.colocated_db_settings
     argv = [sys.executable, "-m", COLOCATED_ENTRYPOINT, "--name", model.name]
     if colo.get("unix_socket"):
@@ -86,7 +87,14 @@ def colocated_argv(model: Model, app_argv: list[str]) -> list[str]:
         argv += ["--cpus", colo["custom_pinning"]]
     for key, value in colo.get("extra_db_args", {}).items():
         argv += ["--conf", key, value]
-    return [*argv, "--", *app_argv]
+    if dbobjects.attached_objects([model]):
+        argv += ["--db-objects", colocated_spec_path(model)]
+    return [*argv, "--"]
+
+
+def colocated_spec_path(model: Model) -> str:
+    """Where the ML objects that a colocated model's entrypoint loads are described."""
+    return os.path.join(model.path, ".smartsim", f"{model.name}-db-objects.json")
 
 
 class Controller:
@@ -108,7 +116,9 @@ class Controller:
     def launcher(self) -> Launcher:
         """The launcher, created on first use (so that settings work for any launcher)."""
         if self._launcher is None:
-            self._launcher = create_launcher(self._launcher_name, self._jobs.on_exit)
+            self._launcher = create_launcher(
+                self._launcher_name, self._jobs.on_exit, self._jobs.on_status
+            )
         return self._launcher
 
     @property
@@ -160,10 +170,10 @@ class Controller:
                     f"The colocated database of model {model.name} has the db_identifier "
                     f"{colo_id or DEFAULT_DB_ID!r} of a standalone database; give it another one"
                 )
-            if list(model.db_models) or list(model.db_scripts):
-                raise SSUnsupportedError(
-                    f"Model {model.name} has ML models or scripts to load into the database, "
-                    "which this version cannot do yet"
+            if not (model.colocated or standalone_ids) and dbobjects.attached_objects([model]):
+                raise SmartSimError(
+                    f"Model {model.name} has ML models or scripts to load into a database, but "
+                    "no database is running or starting with it"
                 )
         already = self._jobs.running(m.name for m in manifest.launchable)
         if already:
@@ -174,11 +184,15 @@ class Controller:
     def _model_step(self, model: Model, dbs: list[Orchestrator]) -> Step:
         assert model.run_settings is not None
         os.makedirs(model.path, exist_ok=True)
+        if model.colocated:
+            objects = dbobjects.attached_objects([model])
+            if objects:
+                dbobjects.write_spec(
+                    objects, os.path.dirname(colocated_spec_path(model)), model.name
+                )
         env = settings_env(model.run_settings.env_vars)
         env.update(client_env(model, dbs))
-        argv = self.launcher.argv(model.run_settings, model.path)
-        if model.colocated:
-            argv = colocated_argv(model, argv)
+        argv = self._model_step_argv(model)
         return Step(model.name, model.type, argv, model.path, env)
 
     def launch_commands(self, manifest: Manifest) -> dict[str, list[str]]:
@@ -191,8 +205,8 @@ class Controller:
 
     def _model_step_argv(self, model: Model) -> list[str]:
         assert model.run_settings is not None
-        argv = self.launcher.argv(model.run_settings, model.path)
-        return colocated_argv(model, argv) if model.colocated else argv
+        wrapper = colocated_wrapper(model) if model.colocated else None
+        return self.launcher.argv(model.run_settings, model.path, wrapper)
 
     def _shard_steps(self, db: Orchestrator) -> list[Step]:
         """Assign each shard its port and addresses, and build its step."""
@@ -242,8 +256,8 @@ class Controller:
             for db in manifest.dbs:
                 self._launch_db(db, launched)
             dbs = self.active_dbs
-            steps = [self._model_step(model, dbs) for model in manifest.launchable]
-            self._submit(steps, is_db=False, launched=launched)
+            self._store_db_objects(manifest, dbs)
+            self._submit(self._entity_steps(manifest, dbs), is_db=False, launched=launched)
         except BaseException as exc:
             if launched and (kill_on_interrupt or not isinstance(exc, KeyboardInterrupt)):
                 logger.warning(f"Launch failed; stopping the {len(launched)} job(s) it started")
@@ -254,29 +268,62 @@ class Controller:
         if block:
             self.poll(interval=5, verbose=True, kill_on_interrupt=kill_on_interrupt)
 
-    def _submit(self, steps: list[Step], is_db: bool, launched: list[str]) -> list[str]:
+    @staticmethod
+    def _store_db_objects(manifest: Manifest, dbs: list[Orchestrator]) -> None:
+        """Store the ML models and scripts of non-colocated entities in every database."""
+        objects = dbobjects.attached_objects(m for m in manifest.launchable if not m.colocated)
+        for db in dbs if objects else []:
+            dbobjects.store_all(objects, db.get_address(), db.is_clustered)
+
+    def _entity_steps(self, manifest: Manifest, dbs: list[Orchestrator]) -> list[Step | BatchStep]:
+        """One step per model, and one batch step per ensemble or model with batch settings."""
+        units: list[Step | BatchStep] = []
+        batched: set[str] = set()
+        for ensemble in manifest.ensembles:
+            if ensemble.batch_settings is not None:
+                members = [self._model_step(model, dbs) for model in ensemble.models]
+                units.append(
+                    BatchStep(ensemble.name, ensemble.path, ensemble.batch_settings, members)
+                )
+                batched.update(model.name for model in ensemble.models)
+        for model in manifest.launchable:
+            if model.name in batched:
+                continue
+            step = self._model_step(model, dbs)
+            if model.batch_settings is not None:
+                units.append(BatchStep(model.name, model.path, model.batch_settings, [step]))
+            else:
+                units.append(step)
+        return units
+
+    def _submit(self, units: list[Step | BatchStep], is_db: bool, launched: list[str]) -> list[str]:
+        """Launch steps (together, in order) and batch steps; record every job; their ids."""
         launcher = self.launcher
-        debug = logger.isEnabledFor(logging.DEBUG)
         job_ids = []
         entries = []
         host = jobrecord.this_host()
+        plain = [unit for unit in units if isinstance(unit, Step)]
+        batches = [unit for unit in units if isinstance(unit, BatchStep)]
         try:
-            for step in steps:
+            groups = [(plain, lambda: launcher.submit_many(plain))] if plain else []
+            groups += [(b.steps, functools.partial(launcher.submit_batch, b)) for b in batches]
+            for steps, submit in groups:
                 launch_time = time.monotonic()
                 launched_at = jobrecord.now()
-                job_id = launcher.submit(step)
-                self._jobs.add_run(
-                    step.name, step.entity_type, is_db, job_id, launcher.name, launch_time
-                )
-                launched.append(step.name)
-                job_ids.append(job_id)
-                entries.append(
-                    jobrecord.JobEntry(
-                        step.name, step.entity_type, launcher.name, job_id, host, launched_at
+                ids = submit()
+                for step, job_id in zip(steps, ids, strict=True):
+                    self._jobs.add_run(
+                        step.name, step.entity_type, is_db, job_id, launcher.name, launch_time
                     )
-                )
-                if debug:
-                    logger.debug(f"Launched {step.name} ({job_id}): {' '.join(step.argv)}")
+                    launched.append(step.name)
+                    job_ids.append(job_id)
+                    entries.append(
+                        jobrecord.JobEntry(
+                            step.name, step.entity_type, launcher.name, job_id, host, launched_at
+                        )
+                    )
+                    if logger.isEnabledFor(logging.DEBUG):
+                        logger.debug(f"Launched {step.name} ({job_id}): {' '.join(step.argv)}")
         finally:
             if self._exp_path is not None:
                 jobrecord.append(self._exp_path, entries)
@@ -286,18 +333,25 @@ class Controller:
         os.makedirs(db.path, exist_ok=True)
         db.remove_stale_files()
         steps = self._shard_steps(db)
-        job_ids = self._submit(steps, is_db=True, launched=launched)
+        units: list[Step | BatchStep] = list(steps)
+        if db.batch_settings is not None:
+            units = [BatchStep(db.name, db.path, db.batch_settings, steps)]
+        job_ids = self._submit(units, is_db=True, launched=launched)
         shard_names = [shard.name for shard in db.entities]
 
         def dead_shard() -> str | None:
             for name in shard_names:
-                if self.status_of_name(name) != SmartSimStatus.STATUS_RUNNING:
+                if self.status_of_name(name) in TERMINAL_STATUSES:
                     return name
             return None
 
         timeout = get_config().db_ready_timeout
-        addresses = [shard.address for shard in db.entities]
         try:
+            if not all(shard.hosts for shard in db.entities):
+                found = self.launcher.job_addresses(job_ids, db.interfaces, timeout)
+                for shard, hosts in zip(db.entities, found, strict=True):
+                    shard.hosts = hosts
+            addresses = [shard.address for shard in db.entities]
             dbcluster.wait_until_answering(addresses, dead_shard, timeout)
             if db.is_clustered:
                 dbcluster.create_cluster(addresses, dead_shard, timeout)

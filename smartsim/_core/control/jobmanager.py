@@ -7,7 +7,16 @@ import time
 import typing as t
 
 from smartsim._core.control.job import Job, JobRun
-from smartsim.status import SmartSimStatus
+from smartsim.status import TERMINAL_STATUSES, SmartSimStatus
+
+_ORDER = {
+    SmartSimStatus.STATUS_NEW: 0,
+    SmartSimStatus.STATUS_QUEUED: 1,
+    SmartSimStatus.STATUS_RUNNING: 2,
+    SmartSimStatus.STATUS_PAUSED: 2,
+}
+"""Non-terminal statuses in the order a job passes through them; Paused ranks as Running
+(a job may go back and forth between them)."""
 
 
 class JobManager:
@@ -17,7 +26,8 @@ class JobManager:
         self._cond = threading.Condition()
         self._jobs: dict[str, Job] = {}
         self._runs_by_id: dict[str, JobRun] = {}
-        self._early_exits: dict[str, int] = {}
+        self._early_exits: dict[str, int | None] = {}
+        self._early_statuses: dict[str, tuple[SmartSimStatus, int | None]] = {}
 
     def add_run(
         self,
@@ -41,12 +51,18 @@ class JobManager:
                 run.start_time = start_time
             job.runs.append(run)
             self._runs_by_id[job_id] = run
-            early = self._early_exits.pop(job_id, None)
-            if early is not None:
-                self._finish(run, early)
+            # A launcher may report before the launch is recorded: a status it gave first
+            # is where the run starts (e.g. Queued), and an exit ends it at once.
+            status = self._early_statuses.pop(job_id, None)
+            if status is not None and status[0] not in TERMINAL_STATUSES:
+                run.status = status[0]
+            elif status is not None:
+                self._finish(run, status[1], status[0])
+            if job_id in self._early_exits:
+                self._finish(run, self._early_exits.pop(job_id))
             return run
 
-    def on_exit(self, job_id: str, returncode: int) -> None:
+    def on_exit(self, job_id: str, returncode: int | None) -> None:
         """Launcher callback: job ``job_id`` ended with ``returncode``."""
         with self._cond:
             run = self._runs_by_id.get(job_id)
@@ -56,13 +72,28 @@ class JobManager:
                 return
             self._finish(run, returncode)
 
-    def _finish(self, run: JobRun, returncode: int) -> None:
+    def on_status(self, job_id: str, status: SmartSimStatus, returncode: int | None) -> None:
+        """Launcher callback: a scheduler's status for ``job_id`` (it only moves forward)."""
+        with self._cond:
+            run = self._runs_by_id.get(job_id)
+            if run is None:
+                self._early_statuses[job_id] = (status, returncode)
+                return
+            if status in TERMINAL_STATUSES:
+                self._finish(run, returncode, status)
+            elif not run.finished and _ORDER.get(status, 0) >= _ORDER.get(run.status, 0):
+                run.status = status
+                self._cond.notify_all()
+
+    def _finish(
+        self, run: JobRun, returncode: int | None, status: SmartSimStatus | None = None
+    ) -> None:
         if run.stopping:
             status = SmartSimStatus.STATUS_CANCELLED
-        elif returncode == 0:
-            status = SmartSimStatus.STATUS_COMPLETED
-        else:
-            status = SmartSimStatus.STATUS_FAILED
+        elif status is None:
+            status = (
+                SmartSimStatus.STATUS_COMPLETED if returncode == 0 else SmartSimStatus.STATUS_FAILED
+            )
         run.finish(status, returncode)
         self._cond.notify_all()
 

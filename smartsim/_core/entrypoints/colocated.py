@@ -12,9 +12,18 @@ import os
 import sys
 import time
 
+from smartredis import Client
 from smartredis._redis.connection import Connection
 from smartsim._core.config import find_database_exe, get_config
-from smartsim._core.entrypoints.server import forward_signals, server_argv, spawn, stop, wait
+from smartsim._core.control import dbobjects
+from smartsim._core.entrypoints.server import (
+    WORKER_MODULE,
+    forward_signals,
+    server_argv,
+    spawn,
+    stop,
+    wait,
+)
 from smartsim._core.utils.network import LOOPBACK, get_ip_from_interface
 
 
@@ -31,6 +40,7 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--socket-permissions", type=int, default=755)
     parser.add_argument("--cpus", default="", help="CPU ids to pin the server to, e.g. 0,1")
     parser.add_argument("--server", default=None, help="server binary (default: configured)")
+    parser.add_argument("--db-objects", default=None, help="spec of ML objects to store first")
     parser.add_argument(
         "--conf",
         nargs=2,
@@ -117,11 +127,34 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         return 1
+    worker = spawn([sys.executable, "-m", WORKER_MODULE, "--address", address])
+    forward_signals(server, worker)
+    if args.db_objects:
+        try:
+            store_objects(address, args.db_objects)
+        except Exception as exc:
+            print(
+                f"smartsim: could not store the ML objects of {args.name} in its colocated "
+                f"database: {exc}",
+                file=sys.stderr,
+                flush=True,
+            )
+            stop(worker)
+            stop(server)
+            return 1
     application = spawn(app)
-    forward_signals(application, server)
+    forward_signals(application, server, worker)
     returncode = wait(application)
+    stop(worker)
     stop(server)
     return 127 if returncode is None else returncode
+
+
+def store_objects(address: str, spec_path: str) -> None:
+    """Store the ML models and scripts described in ``spec_path`` in the database."""
+    client = Client(False, address)
+    for obj in dbobjects.read_spec(spec_path):
+        dbobjects.store(client, obj)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,14 @@ from __future__ import annotations
 import os
 import sys
 
-from smartsim._core.entrypoints.server import forward_signals, server_argv, spawn, wait
+from smartsim._core.entrypoints.ifaddr import ipv4_of
+from smartsim._core.entrypoints.server import (
+    WORKER_MODULE,
+    forward_signals,
+    server_argv,
+    spawn,
+    supervise,
+)
 
 _REPEATED = {"--address", "--ifname"}
 _SINGLE = {"--name", "--port", "--server", "--dir"}
@@ -54,11 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     name = str(opts["--name"])
     addresses = list(opts["--address"])  # type: ignore[call-overload]
     if opts["--ifname"]:
-        # Imported only when needed: psutil adds ~10 ms to a shard's start-up.
-        from smartsim._core.utils.network import get_ip_from_interface
-
         try:
-            addresses += [get_ip_from_interface(i) for i in opts["--ifname"]]  # type: ignore[attr-defined]
+            addresses += [ipv4_of(i) for i in opts["--ifname"]]  # type: ignore[attr-defined]
         except ValueError as exc:
             print(f"smartsim shard {name}: {exc}", file=sys.stderr, flush=True)
             return 2
@@ -77,10 +81,25 @@ def main(argv: list[str] | None = None) -> int:
         db_conf=opts["--conf"],  # type: ignore[arg-type]
     )
     pid = spawn(command)
-    forward_signals(pid)
+    worker_argv = [
+        sys.executable,
+        "-m",
+        WORKER_MODULE,
+        "--address",
+        f"{command_address(addresses)}:{port}",
+    ]
+    if opts["--cluster"]:
+        worker_argv.append("--cluster")
+    worker = spawn(worker_argv)
+    forward_signals(pid, worker)
     print(f"smartsim shard {name} (server pid {pid}): {' '.join(command)}", flush=True)
-    code = wait(pid)
-    return 0 if code is None else code
+    return supervise(pid, worker, name)
+
+
+def command_address(addresses: list[str]) -> str:
+    """The address the worker reaches its node at (IPv6 in brackets)."""
+    first = addresses[0] if addresses else "127.0.0.1"
+    return f"[{first}]" if ":" in first else first
 
 
 if __name__ == "__main__":

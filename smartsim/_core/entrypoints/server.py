@@ -13,6 +13,8 @@ import signal
 import sys
 import time
 
+WORKER_MODULE = "smartsim._core.inference.worker"
+"""The inference worker every database server gets beside it."""
 FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT)
 _PR_SET_PDEATHSIG = 1
 
@@ -85,10 +87,17 @@ def wait(pid: int, timeout: float | None = None) -> int | None:
         delay = min(delay * 2, 0.05)
 
 
+class Stopping:
+    """Set once this process was asked to stop (a forwarded termination signal)."""
+
+    requested = False
+
+
 def forward_signals(*pids: int) -> None:
     """Pass termination signals received by this process on to ``pids``."""
 
     def forward(signum: int, _frame: object) -> None:
+        Stopping.requested = True
         for pid in pids:
             try:
                 os.kill(pid, signum)
@@ -111,3 +120,29 @@ def stop(pid: int, grace: float = 5.0) -> int:
         code = wait(pid)
     assert code is not None
     return code
+
+
+def supervise(server: int, helper: int, name: str) -> int:
+    """Wait for the server and its helper process; the shard's exit code.
+
+    The server's code, once it exits (the helper is then stopped). A helper that dies while
+    the server runs, and nobody asked to stop, is reported and ends the shard with code 1, so
+    that the shard's status shows it.
+    """
+    while True:
+        pid, status = os.wait()
+        code = os.waitstatus_to_exitcode(status)
+        if pid == server:
+            stop(helper)
+            return code
+        if pid == helper:
+            if Stopping.requested:
+                continue
+            print(
+                f"smartsim shard {name}: its inference worker exited with code {code}; "
+                "stopping the shard",
+                file=sys.stderr,
+                flush=True,
+            )
+            stop(server)
+            return 1

@@ -195,13 +195,19 @@ class Worker:
             runner = backends.TorchScript(_text(fields[_ai.F_SOURCE]), device)
         else:
             raise KeyError(f"no model or script is stored under {key!r}")
-        previous = self.loaded.get(key)
-        loaded = Loaded(kind, options, runner, previous.stats if previous else Stats())
+        loaded = Loaded(kind, options, runner)
         self.loaded[key] = loaded
         return loaded
 
     def _get(self, key: str, kind: str) -> Loaded:
-        loaded = self.loaded.get(key) or self.load(key)
+        """The loaded object at ``key``, reloaded if it was stored anew or is not in memory."""
+        version = self.own.execute("HGET", key, _ai.F_VERSION)
+        if version is None:
+            self.loaded.pop(key, None)
+            raise KeyError(f"no {kind} is stored under {key!r}")
+        loaded = self.loaded.get(key)
+        if loaded is None or loaded.options.get(_ai.F_VERSION) != _text(version):
+            loaded = self.load(key)
         if loaded.kind != kind:
             raise KeyError(f"{key!r} is a {loaded.kind}, not a {kind}")
         return loaded

@@ -5,11 +5,24 @@ from __future__ import annotations
 import abc
 import typing as t
 
-from smartsim._core.launcher.step import Step
+from smartsim._core.launcher.step import BatchStep, Step
+from smartsim.error import LauncherUnsupportedFeature
 from smartsim.settings.base import RunSettings
+from smartsim.status import SmartSimStatus
 
 OnExit = t.Callable[[str, "int | None"], None]
 """``on_exit(job_id, returncode)``: how a launcher reports that a job ended by itself."""
+
+OnStatus = t.Callable[[str, SmartSimStatus, "int | None"], None]
+"""``on_status(job_id, status, returncode)``: a scheduler's news about a job.
+
+Non-terminal statuses (Queued, Running) update what the JobManager shows; a terminal one
+ends the job when its return code alone cannot tell (e.g. a job cancelled by the scheduler).
+"""
+
+
+def _ignore_status(job_id: str, status: SmartSimStatus, returncode: int | None) -> None:
+    """The default status hook: statuses other than exits are not shown."""
 
 
 class Launcher(abc.ABC):
@@ -17,14 +30,21 @@ class Launcher(abc.ABC):
 
     name: t.ClassVar[str]
     shards_share_host: t.ClassVar[bool] = False
-    """True when every database shard runs on one host, so each needs its own port."""
+    """True when database shards may run on one host, so each needs its own port."""
 
-    def __init__(self, on_exit: OnExit) -> None:
+    def __init__(self, on_exit: OnExit, on_status: OnStatus | None = None) -> None:
         self._on_exit = on_exit
+        self._on_status = on_status or _ignore_status
 
     @abc.abstractmethod
-    def argv(self, run_settings: RunSettings, cwd: str) -> list[str]:
-        """The command that runs these settings with this launcher (pure, for previews too)."""
+    def argv(
+        self, run_settings: RunSettings, cwd: str, wrapper: list[str] | None = None
+    ) -> list[str]:
+        """The command that runs these settings with this launcher (pure, for previews too).
+
+        :param wrapper: a command the executable runs under (e.g. the colocated-database
+            entrypoint); a launcher puts it where it runs once per task
+        """
 
     @abc.abstractmethod
     def submit(self, step: Step) -> str:
@@ -32,6 +52,24 @@ class Launcher(abc.ABC):
 
         :raises LauncherError: the job could not be started
         """
+
+    def submit_many(self, steps: list[Step]) -> list[str]:
+        """Start several steps; their job ids in order. A launcher may overlap the starts.
+
+        :raises LauncherError: a job could not be started (those started are left running
+            and are not reported; the launcher stops them)
+        """
+        return [self.submit(step) for step in steps]
+
+    def submit_batch(self, batch: BatchStep) -> list[str]:
+        """Submit the steps as one batch job; one job id per member step.
+
+        :raises LauncherUnsupportedFeature: this launcher has no batch system
+        """
+        raise LauncherUnsupportedFeature(
+            f"The {self.name} launcher cannot submit batch jobs ({batch.name!r}); "
+            "use a workload-manager launcher or remove the batch settings"
+        )
 
     @abc.abstractmethod
     def stop(self, job_ids: list[str]) -> dict[str, int | None]:
@@ -44,6 +82,18 @@ class Launcher(abc.ABC):
     def bind_addresses(self, interfaces: list[str]) -> list[str] | None:
         """Addresses database shards bind to, when the driver can know them in advance.
 
-        None (the default) lets each shard resolve its interfaces on its own node.
+        None (the default) lets each shard resolve its interfaces on its own node; the
+        driver then learns where they run from :meth:`job_addresses`.
         """
         return None
+
+    def job_addresses(
+        self, job_ids: list[str], interfaces: list[str], timeout: float
+    ) -> list[list[str]]:
+        """Addresses at which each job's database shard can be reached, once it runs.
+
+        :raises SmartSimError: a job ended or did not start within ``timeout`` seconds
+        """
+        raise LauncherUnsupportedFeature(
+            f"The {self.name} launcher cannot tell where jobs run; it must bind shards itself"
+        )

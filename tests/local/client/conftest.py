@@ -22,6 +22,7 @@ from smartredis._redis.protocol import ReplyError
 from smartsim import Experiment
 from smartsim._core.config import find_database_exe
 from smartsim._core.utils.network import find_free_port, find_free_ports
+from tests.conftest import keep_for_the_session
 
 READY_TIMEOUT = 30.0
 
@@ -159,6 +160,7 @@ def _session_dbs(tmp_path_factory):
         port=find_free_ports(3, cluster=True), db_nodes=3, interface="lo", db_identifier="cluster"
     )
     exp.start(standalone, cluster)
+    keep_for_the_session()
     try:
         yield {
             "standalone": Database(standalone.get_address(), cluster=False),

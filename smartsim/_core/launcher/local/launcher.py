@@ -10,7 +10,7 @@ import time
 import psutil
 
 from smartsim._core.config import get_config
-from smartsim._core.launcher.base import Launcher, OnExit
+from smartsim._core.launcher.base import Launcher, OnExit, OnStatus
 from smartsim._core.launcher.local.step import local_argv
 from smartsim._core.launcher.local.watcher import ExitWatcher
 from smartsim._core.launcher.step import Step
@@ -43,22 +43,42 @@ def _environment(overrides: dict[str, str]) -> dict[bytes, bytes]:
     return env
 
 
+def local_bind_addresses(interfaces: list[str]) -> list[str]:
+    """Addresses of these interfaces on this machine, for shards started here.
+
+    An interface this machine lacks falls back to loopback, with a warning, so that scripts
+    written for a cluster's network (e.g. ``ib0``) run on a laptop.
+    """
+    addresses: list[str] = []
+    for interface in interfaces:
+        try:
+            address = get_ip_from_interface(interface)
+        except ValueError as exc:
+            logger.warning(f"{exc}; the local launcher binds the database to {LOOPBACK}")
+            address = LOOPBACK
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
 class LocalLauncher(Launcher):
     """Starts children with Popen, learns of their exits from an ExitWatcher."""
 
     name = "local"
     shards_share_host = True
 
-    def __init__(self, on_exit: OnExit) -> None:
-        super().__init__(on_exit)
+    def __init__(self, on_exit: OnExit, on_status: OnStatus | None = None) -> None:
+        super().__init__(on_exit, on_status)
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._adopted: dict[str, psutil.Process] = {}
         self._lock = threading.Lock()
         self._watcher = ExitWatcher(self._child_exited)
 
-    def argv(self, run_settings: RunSettings, cwd: str) -> list[str]:
-        """See base."""
-        return local_argv(run_settings, cwd)
+    def argv(
+        self, run_settings: RunSettings, cwd: str, wrapper: list[str] | None = None
+    ) -> list[str]:
+        """See base. A wrapper runs around the whole command, run command included."""
+        return [*(wrapper or []), *local_argv(run_settings, cwd)]
 
     def submit(self, step: Step) -> str:
         """See base."""
@@ -97,18 +117,8 @@ class LocalLauncher(Launcher):
         return True
 
     def bind_addresses(self, interfaces: list[str]) -> list[str]:
-        """See base. An interface this machine lacks falls back to loopback, with a warning,
-        so that scripts written for a cluster's network (e.g. ``ib0``) run on a laptop."""
-        addresses: list[str] = []
-        for interface in interfaces:
-            try:
-                address = get_ip_from_interface(interface)
-            except ValueError as exc:
-                logger.warning(f"{exc}; the local launcher binds the database to {LOOPBACK}")
-                address = LOOPBACK
-            if address not in addresses:
-                addresses.append(address)
-        return addresses
+        """See base and :func:`local_bind_addresses`."""
+        return local_bind_addresses(interfaces)
 
     def _child_exited(self, job_id: str, returncode: int | None) -> None:
         with self._lock:

@@ -1,0 +1,1 @@
+"""Dragon: jobs run as processes of one Dragon runtime (the ``dragonhpc`` package) per driver."""

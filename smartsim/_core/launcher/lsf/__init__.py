@@ -1,0 +1,1 @@
+"""IBM Spectrum LSF: bsub batch jobs, bjobs status, bkill."""

@@ -1,0 +1,1 @@
+"""PBS Professional (and PALS): qsub batch jobs, qstat status, qdel."""

@@ -1,0 +1,1 @@
+"""Slurm: srun steps in an allocation, sbatch batch jobs, sacct/squeue status, scancel."""

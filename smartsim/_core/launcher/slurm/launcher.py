@@ -1,0 +1,128 @@
+"""The Slurm launcher: srun steps in an allocation, sbatch batch jobs, sacct status, scancel."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+import typing as t
+
+from smartsim._core.launcher.base import OnExit, OnStatus
+from smartsim._core.launcher.slurm import parser
+from smartsim._core.launcher.slurm.step import (
+    batch_member_argv,
+    is_srun,
+    srun_allocation,
+    srun_argv,
+    with_job_name,
+)
+from smartsim._core.launcher.step import Step
+from smartsim._core.launcher.wlm import JobInfo, WLMLauncher
+from smartsim.error import AllocationError
+from smartsim.log import get_logger
+from smartsim.settings.base import BatchSettings, RunSettings
+from smartsim.settings.slurmSettings import SrunSettings
+
+logger = get_logger(__name__)
+
+
+def allocation_of(settings: SrunSettings, environ: t.Mapping[str, str]) -> str | None:
+    """The allocation srun runs in: ``alloc``, then ``run_args["jobid"]``, then SLURM_JOB_ID."""
+    given = settings.alloc or settings.run_args.get("jobid")
+    return str(given) if given else environ.get("SLURM_JOB_ID")
+
+
+class SlurmLauncher(WLMLauncher):
+    """See the module docstring; the shared machinery is in WLMLauncher."""
+
+    name = "slurm"
+
+    def __init__(self, on_exit: OnExit, on_status: OnStatus | None = None) -> None:
+        super().__init__(on_exit, on_status)
+        self._sacct_works = True
+
+    def argv(
+        self, run_settings: RunSettings, cwd: str, wrapper: list[str] | None = None
+    ) -> list[str]:
+        """See base. srun settings run as a Slurm step; others as local processes."""
+        if not isinstance(run_settings, SrunSettings):
+            return super().argv(run_settings, cwd, wrapper)
+        run_settings.check_env_vars(os.environ)
+        return srun_argv(run_settings, allocation_of(run_settings, os.environ), cwd, wrapper)
+
+    def scheduler_step(self, step: Step) -> tuple[str, str, list[str]] | None:
+        """See base. An srun gets a unique ``--job-name`` by which its step id is found."""
+        if not is_srun(step.argv):
+            return None
+        alloc = srun_allocation(step.argv)
+        if alloc is None:
+            raise AllocationError(
+                f"No allocation for srun step '{step.name}': run the driver inside one "
+                "(SLURM_JOB_ID), give run_args={'jobid': ...} or alloc=..., "
+                "or launch with batch settings"
+            )
+        job_name = f"{step.name}-{secrets.token_hex(3)}"
+        return alloc, job_name, with_job_name(step.argv, job_name)
+
+    def query_status(self, job_ids: list[str]) -> dict[str, JobInfo] | None:
+        """See base. ``sacct`` for jobs and their steps; ``squeue`` when sacct cannot answer
+        (accounting disabled): it knows running steps and recently ended jobs only."""
+        ids = ",".join(job_ids)
+        if self._sacct_works:
+            rc, out, err = self.run(
+                ["sacct", "--noheader", "--parsable2", f"--format={parser.SACCT_FIELDS}",
+                 f"--jobs={ids}"]
+            )  # fmt: skip
+            if rc == 0:
+                return parser.parse_sacct(out)
+            logger.warning(f"sacct failed (exit {rc}: {err.strip()}); using squeue from now on")
+            self._sacct_works = False
+        rc, out, err = self.run(
+            ["squeue", "--noheader", "--states=all", f"--jobs={ids}",
+             f"--format={parser.SQUEUE_JOB_FORMAT}"]
+        )  # fmt: skip
+        if rc != 0 and "Invalid job id" not in err:
+            logger.warning(f"squeue failed (exit {rc}): {err.strip()}")
+            return None
+        infos = parser.parse_squeue_jobs(out)
+        rc, out, _ = self.run(
+            ["squeue", "--noheader", "--steps", f"--jobs={ids}",
+             f"--format={parser.SQUEUE_STEP_FORMAT}"]
+        )  # fmt: skip
+        infos.update(parser.parse_squeue_steps(out) if rc == 0 else {})
+        return infos
+
+    def cancel_argv(self, ids: list[str]) -> list[str]:
+        """See base."""
+        return ["scancel", *ids]
+
+    def wait_cancelled(self, ids: list[str], deadline: float) -> None:
+        """See base. A cancelled job stays COMPLETING until Slurm has killed its processes
+        (sacct already says CANCELLED): wait for squeue to show it ended."""
+        jobs = sorted({job_id.split(".", 1)[0] for job_id in ids})
+        argv = ["squeue", "--noheader", "--states=all", f"--jobs={','.join(jobs)}",
+                f"--format={parser.SQUEUE_JOB_FORMAT}"]  # fmt: skip
+        while time.monotonic() < deadline:
+            rc, out, _ = self.run(argv)
+            states = [line.split("|")[2] for line in out.splitlines() if line.count("|") >= 3]
+            if rc != 0 or "COMPLETING" not in states:
+                return
+            time.sleep(0.05)
+
+    def submit_batch_argv(
+        self, settings: BatchSettings, script_path: str, script: str
+    ) -> tuple[list[str], str | None]:
+        """See base."""
+        return [settings.batch_cmd, "--parsable", script_path], None
+
+    def parse_submit(self, output: str) -> str | None:
+        """See base."""
+        return parser.parse_sbatch(output)
+
+    def batch_member_argv(self, step: Step) -> list[str]:
+        """See base. srun members get their directory, files and name as srun flags."""
+        return batch_member_argv(step) if is_srun(step.argv) else super().batch_member_argv(step)
+
+    def member_step_name(self, step: Step) -> str | None:
+        """See base. srun members are followed as steps named after them."""
+        return step.name if is_srun(step.argv) else None

@@ -1,0 +1,192 @@
+"""Models and scripts run by the database's inference workers (TorchScript and ONNX)."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import numpy as np
+import pytest
+
+from smartredis import Client
+from smartredis.error import RedisKeyError, RedisReplyError, RedisRuntimeError
+
+torch = pytest.importorskip("torch")
+ort = pytest.importorskip("onnxruntime")
+
+SCRIPT = """
+def double(x):
+    return 2 * x
+
+def add(a, b):
+    return a + b
+
+def cat_all(tensors: List[Tensor], keys: List[str], args: List[str]):
+    return torch.cat(tensors)
+"""
+
+
+def _mlp() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2)
+    ).eval()
+
+
+def _torchscript(module: torch.nn.Module) -> bytes:
+    buffer = io.BytesIO()
+    torch.jit.save(torch.jit.script(module), buffer)
+    return buffer.getvalue()
+
+
+def _onnx(module: torch.nn.Module, tmp_path) -> bytes:
+    path = tmp_path / "mlp.onnx"
+    torch.onnx.export(
+        module,
+        (torch.zeros(1, 8),),
+        str(path),
+        input_names=["x"],
+        output_names=["y"],
+        dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
+        dynamo=False,
+    )
+    return path.read_bytes()
+
+
+def _expected(module: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        return module(torch.from_numpy(x)).numpy()
+
+
+@pytest.fixture
+def mlp():
+    return _mlp()
+
+
+@pytest.mark.parametrize("backend", ["TORCH", "ONNX"])
+def test_model_results_equal_the_local_model(any_db, mlp, backend, tmp_path):
+    blob = _torchscript(mlp) if backend == "TORCH" else _onnx(mlp, tmp_path)
+    client = Client()
+    client.set_model("mlp", blob, backend)
+    assert client.model_exists("mlp") and client.poll_model("mlp", 10, 2)
+    assert client.get_model("mlp") == blob
+    x = np.random.default_rng(1).random((5, 8), dtype=np.float32)
+    for i in range(3):  # the inputs land on different shards of the cluster
+        client.put_tensor(f"x{i}", x)
+        client.run_model("mlp", [f"x{i}"], [f"y{i}"])
+        np.testing.assert_allclose(client.get_tensor(f"y{i}"), _expected(mlp, x), rtol=1e-5)
+    owner = str(client._server.route("mlp"))  # the node whose worker serves the model
+    info = client.get_ai_info([owner], "mlp")[0]
+    assert info["calls"] == 3 and info["samples"] == 15 and info["backend"] == backend
+
+
+def test_model_from_file_and_delete(standalone_db, mlp, tmp_path):
+    path = tmp_path / "mlp.pt"
+    path.write_bytes(_torchscript(mlp))
+    client = Client()
+    client.set_model_from_file("mlp", str(path), "TORCH")
+    client.put_tensor("x", np.ones((1, 8), dtype=np.float32))
+    client.run_model("mlp", "x", "y")
+    client.delete_model("mlp")
+    assert not client.model_exists("mlp")
+    with pytest.raises(RedisReplyError, match="mlp"):
+        client.run_model("mlp", "x", "y")
+    with pytest.raises(RedisKeyError):
+        client.get_model("mlp")
+    with pytest.raises(RedisKeyError):
+        client.delete_model("mlp")
+
+
+def test_scripts_and_functions(any_db):
+    client = Client()
+    client.set_script("ops", SCRIPT)
+    assert "def double" in client.get_script("ops")
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    client.put_tensor("a", x)
+    client.put_tensor("b", x + 1)
+    client.run_script("ops", "double", ["a"], ["twice"])
+    np.testing.assert_array_equal(client.get_tensor("twice"), 2 * x)
+    client.run_script("ops", "add", ["a", "b"], ["sum"])
+    np.testing.assert_array_equal(client.get_tensor("sum"), 2 * x + 1)
+    client.run_script("ops", "cat_all", ["a", "b"], ["joined"])
+    np.testing.assert_array_equal(client.get_tensor("joined"), np.concatenate([x, x + 1]))
+
+    def negate(t):
+        return -t
+
+    client.set_function("neg", negate)
+    client.run_script("neg", "negate", "a", "negated")
+    np.testing.assert_array_equal(client.get_tensor("negated"), -x)
+    with pytest.raises(RedisRuntimeError, match="no function 'missing'"):
+        client.run_script("ops", "missing", ["a"], ["z"])
+    client.delete_script("ops")
+    with pytest.raises(RedisKeyError):
+        client.get_script("ops")
+
+
+def test_concurrent_callers_are_batched(standalone_db, mlp):
+    setup = Client()
+    setup.set_model(
+        "batched",
+        _torchscript(mlp),
+        "TORCH",
+        batch_size=4,
+        min_batch_size=4,
+        min_batch_timeout=5000,
+    )
+    inputs = np.random.default_rng(2).random((4, 1, 8), dtype=np.float32)
+    errors: list[BaseException] = []
+
+    def call(index: int) -> None:
+        try:
+            client = Client()
+            client.put_tensor(f"in{index}", inputs[index])
+            client.run_model("batched", f"in{index}", f"out{index}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    for index in range(4):
+        np.testing.assert_allclose(
+            setup.get_tensor(f"out{index}"), _expected(mlp, inputs[index]), rtol=1e-5
+        )
+    info = setup.get_ai_info(standalone_db.addresses, "batched", reset_stat=True)[0]
+    assert (info["calls"], info["samples"]) == (1, 4)
+    assert setup.get_ai_info(standalone_db.addresses, "batched")[0]["calls"] == 0
+
+
+def test_bad_inputs_give_clear_errors(standalone_db, mlp):
+    client = Client()
+    with pytest.raises(RedisRuntimeError, match="(?i)torch|pytorch|archive|zip"):
+        client.set_model("junk", b"not a model", "TORCH")
+    assert not client.model_exists("junk")
+    with pytest.raises(ValueError, match="CAFFE"):
+        client.set_model("m", b"x", "CAFFE")
+    with pytest.raises(ValueError, match="TPU"):
+        client.set_model("m", b"x", "TORCH", device="TPU")
+    client.set_model("mlp", _torchscript(mlp), "TORCH")
+    client.put_tensor("x", np.ones((2, 8), dtype=np.float32))
+    with pytest.raises(RedisRuntimeError, match="forward"):
+        client.run_model("mlp", ["x", "x"], ["y"])
+    client.put_tensor("wrong", np.ones((2, 3), dtype=np.float32))
+    with pytest.raises(RedisRuntimeError, match="shape|size|mat1"):
+        client.run_model("mlp", ["wrong"], ["y"])
+    with pytest.raises(RedisReplyError, match="missing_input"):
+        client.run_model("mlp", ["missing_input"], ["y"])
+    assert client.get_ai_info(standalone_db.addresses, "mlp")[0]["errors"] == 2
+
+
+def test_missing_tensorflow_is_reported(standalone_db):
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("tensorflow is installed")
+    with pytest.raises(RedisRuntimeError, match=r"tensorflow.*\[tf\]"):
+        Client().set_model("tfmodel", b"graph", "TF", inputs=["x"], outputs=["y"])

@@ -71,6 +71,15 @@ class ModelMethods:
     def _node(self, address: str) -> Address:
         raise NotImplementedError
 
+    def _tensor_keys(
+        self, inputs: str | list[str] | None, outputs: str | list[str] | None
+    ) -> tuple[list[str], list[str]]:
+        """Input keys (read with the data source's prefix) and output keys (with SSKEYOUT)."""
+        return (
+            [self._keys.tensor(n, True) for n in _name_list(inputs, "inputs")],
+            [self._keys.tensor(n, False) for n in _name_list(outputs, "outputs")],
+        )
+
     def _poll(self, check: t.Callable[[], bool], poll_frequency_ms: int, num_tries: int) -> bool:
         raise NotImplementedError
 
@@ -290,8 +299,7 @@ class ModelMethods:
         typecheck(name, "name", str)
         self._models.run_model(
             self._keys.model(name, True),
-            [self._keys.tensor(n, True) for n in _name_list(inputs, "inputs")],
-            [self._keys.tensor(n, False) for n in _name_list(outputs, "outputs")],
+            *self._tensor_keys(inputs, outputs),
         )
 
     @api
@@ -396,8 +404,7 @@ class ModelMethods:
         self._models.run_script(
             self._keys.model(name, True),
             fn_name,
-            [self._keys.tensor(n, True) for n in _name_list(inputs, "inputs")],
-            [self._keys.tensor(n, False) for n in _name_list(outputs, "outputs")],
+            *self._tensor_keys(inputs, outputs),
         )
 
     @api

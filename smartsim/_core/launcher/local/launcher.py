@@ -29,15 +29,22 @@ def _wait_adopted(proc: psutil.Process) -> None:
         pass
 
 
-def _environment(overrides: dict[str, str]) -> dict[bytes, bytes]:
+def _driver_environment() -> dict[bytes, bytes]:
+    """The driver's environment as bytes (read once per launch, not once per job)."""
+    if os.name != "posix":
+        return {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
+    return dict(os.environb)
+
+
+def _environment(
+    overrides: dict[str, str], base: dict[bytes, bytes] | None = None
+) -> dict[bytes, bytes]:
     """The driver's environment with the step's variables on top, as bytes.
 
     Bytes go to the child as they are, where a str mapping would be encoded anew for every
     job; os.environb also skips decoding the driver's environment.
     """
-    if os.name != "posix":
-        return {**os.environ, **overrides}  # type: ignore[dict-item]
-    env = dict(os.environb)
+    env = dict(base) if base is not None else _driver_environment()
     for name, value in overrides.items():
         env[os.fsencode(name)] = os.fsencode(value)
     return env
@@ -82,7 +89,14 @@ class LocalLauncher(Launcher):
 
     def submit(self, step: Step) -> str:
         """See base."""
-        env = _environment(step.env)
+        return self._submit(step, _environment(step.env))
+
+    def submit_many(self, steps: list[Step]) -> list[str]:
+        """See base. The driver's environment is read once for all the steps."""
+        base = _driver_environment()
+        return [self._submit(step, _environment(step.env, base)) for step in steps]
+
+    def _submit(self, step: Step, env: dict[bytes, bytes]) -> str:
         try:
             with open(step.out_file, "wb") as out, open(step.err_file, "wb") as err:
                 proc = subprocess.Popen(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typing as t
 
 from smartsim._core.utils.helpers import is_valid_cmd
-from smartsim.error import LauncherError, SSUnsupportedError
+from smartsim.error import LauncherError
 from smartsim.log import get_logger
 from smartsim.settings.base import RunArgValue, RunSettings
 
@@ -74,10 +74,9 @@ class _BaseMPISettings(RunSettings):
     def make_mpmd(self, settings: RunSettings) -> None:
         """Run ``settings`` in the same MPI job, separated by ``:``.
 
-        :raises SSUnsupportedError: these settings run a colocated database
+        A colocated database works with MPMD here (SmartSim 0.8 refused it): the database
+        wrapper runs around the whole MPI command, so the job gets one database.
         """
-        if getattr(self, "colocated_db_settings", None):
-            raise SSUnsupportedError("Colocated models cannot be run as a mpmd workload")
         self.mpmd.append(settings)
 
     def set_task_map(self, task_mapping: str) -> None:

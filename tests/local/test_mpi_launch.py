@@ -68,3 +68,35 @@ def test_stop_ends_mpirun_and_its_ranks(exp):
     time.sleep(0.5)
     exp.stop(model)
     assert exp.get_status(model) == [S.STATUS_CANCELLED]
+
+
+COLO_RANK = (
+    "import os, sys\n"
+    "from smartredis._redis.connection import Connection\n"
+    "conn = Connection(os.environ['SSDB'])\n"
+    "rank = os.environ['OMPI_COMM_WORLD_RANK']\n"
+    "conn.execute('SET', 'rank' + rank, sys.argv[1])\n"
+    "print(rank, sys.argv[1], conn.execute('DBSIZE') >= 1)\n"
+)
+
+
+def test_mpmd_with_a_colocated_database(exp, tmp_path):
+    """MPMD ranks share one colocated database (SmartSim 0.8 refused this combination)."""
+    from smartsim._core.utils.network import find_free_ports
+
+    first = exp.create_run_settings(
+        sys.executable, exe_args=["-c", COLO_RANK, "a"], run_command="mpirun"
+    )
+    second = exp.create_run_settings(
+        sys.executable, exe_args=["-c", COLO_RANK, "b"], run_command="mpirun"
+    )
+    for rs in (first, second):
+        rs.set_tasks(1)
+        rs.run_args["oversubscribe"] = None
+    first.make_mpmd(second)
+    model = exp.create_model("mpmd", first)
+    model.colocate_db_tcp(port=find_free_ports(1))
+    exp.start(model)
+    out = (tmp_path / "mpmd" / "mpmd.out").read_text()
+    assert exp.get_status(model) == [S.STATUS_COMPLETED], out
+    assert sorted(out.splitlines()) == ["0 a True", "1 b True"]

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from smartsim.error import LauncherError, SSUnsupportedError
+from smartsim.error import LauncherError
 from smartsim.settings import MpiexecSettings, MpirunSettings, OrterunSettings, mpiSettings
 from smartsim.settings.mpiSettings import _BaseMPISettings
 
@@ -193,11 +193,12 @@ def test_make_mpmd():
     assert rs.mpmd == [other]
 
 
-def test_mpmd_rejects_colocated_db():
-    rs = mpi()
+def test_mpmd_accepts_colocated_db():
+    # SmartSim 0.8 refused this; the database wrapper goes around the whole MPI command.
+    rs, other = mpi(), mpi()
     rs.colocated_db_settings = {"port": 6379, "cpus": 1}
-    with pytest.raises(SSUnsupportedError):
-        rs.make_mpmd(mpi())
+    rs.make_mpmd(other)
+    assert rs.mpmd == [other]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from smartsim.settings.base import RunSettings
 
 
 def local_argv(run_settings: RunSettings, cwd: str) -> list[str]:
-    """``[run command, run args] [container] exe exe_args`` for a local job.
+    """``[run command, run args] [container] exe exe_args [: part ...]`` for a local job.
 
     The local launcher runs without a run command; one set explicitly (e.g. ``mpirun`` on a
     workstation) is honoured with its rendered arguments.
@@ -20,4 +20,10 @@ def local_argv(run_settings: RunSettings, cwd: str) -> list[str]:
         argv.extend(run_settings.container.container_cmds(cwd))
     argv.extend(run_settings.exe)
     argv.extend(run_settings.exe_args)
+    for part in run_settings.mpmd:
+        argv.append(":")
+        argv.extend(part.format_run_args())
+        argv.extend(part.format_env_vars())  # each MPMD program may have its own variables
+        argv.extend(part.exe)
+        argv.extend(part.exe_args)
     return argv

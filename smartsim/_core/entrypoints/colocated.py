@@ -16,6 +16,7 @@ from smartredis import Client
 from smartredis._redis.connection import Connection
 from smartsim._core.config import find_database_exe, get_config
 from smartsim._core.control import dbobjects
+from smartsim._core.entrypoints.nodeshare import NodeShare, share_key
 from smartsim._core.entrypoints.server import (
     WORKER_MODULE,
     forward_signals,
@@ -65,15 +66,16 @@ def _bind_addresses(ifnames: list[str]) -> list[str]:
     return addresses
 
 
-def _answering(address: str, pid: int, timeout: float) -> bool:
+def _answering(address: str, pid: int | None, timeout: float) -> bool:
     """Ping ``address`` until it answers (True), or ``timeout`` passes (False).
 
+    :param pid: the server, when it is this process's child (its exit ends the wait)
     :raises ChildProcessError: the server exited (and was reaped) before answering
     """
     deadline = time.monotonic() + timeout
     with Connection(address, timeout=1.0) as conn:
         while time.monotonic() < deadline:
-            code = wait(pid, 0)
+            code = wait(pid, 0) if pid else None
             if code is not None:
                 raise ChildProcessError(f"the server exited with code {code}")
             try:
@@ -85,15 +87,21 @@ def _answering(address: str, pid: int, timeout: float) -> bool:
     return False
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run server and application; return the application's exit code."""
-    args, app = parse_args(sys.argv[1:] if argv is None else argv)
+def _fail(args: argparse.Namespace, message: str) -> int:
+    print(
+        f"smartsim: the colocated database of {args.name}: {message}", file=sys.stderr, flush=True
+    )
+    return 1
+
+
+def start_database(args: argparse.Namespace, address: str) -> tuple[int, int] | str:
+    """Start server and inference worker, store the ML objects; (server, worker) pids, or
+    what went wrong."""
     workdir = os.getcwd()
     try:
         bind = _bind_addresses(args.ifname) if args.port else None
     except ValueError as exc:
-        print(f"smartsim colocated database of {args.name}: {exc}", file=sys.stderr, flush=True)
-        return 2
+        return str(exc)
     command = server_argv(
         args.server or find_database_exe(),
         port=args.port,
@@ -111,43 +119,53 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         os.close(log_fd)
     forward_signals(server)
-    address = f"unix://{args.unix_socket}" if args.unix_socket else f"{LOOPBACK}:{args.port}"
     try:
-        ready = _answering(address, server, get_config().db_ready_timeout)
-        problem = "it did not answer in time"
-    except ChildProcessError as exc:
-        ready, server, problem = False, 0, str(exc)
-    if not ready:
-        if server:
+        if not _answering(address, server, get_config().db_ready_timeout):
             stop(server)
-        print(
-            f"smartsim: the colocated database of {args.name} did not start at {address} "
-            f"({problem}); see {log_path}",
-            file=sys.stderr,
-            flush=True,
-        )
-        return 1
+            return f"it did not answer at {address} in time; see {log_path}"
+    except ChildProcessError as exc:
+        return f"{exc}; see {log_path}"
     worker = spawn([sys.executable, "-m", WORKER_MODULE, "--address", address])
     forward_signals(server, worker)
     if args.db_objects:
         try:
             store_objects(address, args.db_objects)
         except Exception as exc:
-            print(
-                f"smartsim: could not store the ML objects of {args.name} in its colocated "
-                f"database: {exc}",
-                file=sys.stderr,
-                flush=True,
-            )
             stop(worker)
             stop(server)
-            return 1
-    application = spawn(app)
-    forward_signals(application, server, worker)
-    returncode = wait(application)
-    stop(worker)
-    stop(server)
-    return 127 if returncode is None else returncode
+            return f"could not store the ML objects: {exc}"
+    return server, worker
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run server and application; return the application's exit code.
+
+    Ranks of one job on one node share the database (see :mod:`nodeshare`): the first starts
+    it, the others wait until it answers, and the first stops it once all have finished.
+    """
+    args, app = parse_args(sys.argv[1:] if argv is None else argv)
+    address = f"unix://{args.unix_socket}" if args.unix_socket else f"{LOOPBACK}:{args.port}"
+    share = NodeShare(share_key(address))
+    database: tuple[int, int] | None = None
+    try:
+        if share.join():
+            started = start_database(args, address)
+            if isinstance(started, str):
+                return _fail(args, started)
+            database = started
+        elif not _answering(address, None, get_config().db_ready_timeout):
+            return _fail(args, f"the rank that starts it did not make it answer at {address}")
+        application = spawn(app)
+        forward_signals(application, *(database or ()))
+        returncode = wait(application)
+        return 127 if returncode is None else returncode
+    finally:
+        share.leave()
+        if database is not None:
+            share.wait_until_alone()
+            server, worker = database
+            stop(worker)
+            stop(server)
 
 
 def store_objects(address: str, spec_path: str) -> None:

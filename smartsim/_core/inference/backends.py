@@ -101,13 +101,18 @@ class TensorFlowModel:
         graph_def = tf.compat.v1.GraphDef()
         graph_def.ParseFromString(blob)
         head, _, number = device.upper().partition(":")
-        with tf.device(f"/{'GPU' if head == 'GPU' else 'CPU'}:{number or 0}"):
+        self._tf = tf
+        self._device = f"/{'GPU' if head == 'GPU' else 'CPU'}:{number or 0}"
+        with tf.device(self._device):
             self._fn = tf.compat.v1.wrap_function(
                 lambda: tf.compat.v1.import_graph_def(graph_def, name=""), []
             ).prune([f"{n}:0" for n in inputs], [f"{n}:0" for n in outputs])
 
     def __call__(self, inputs: Arrays) -> Arrays:
-        return [out.numpy() for out in self._fn(*inputs)]
+        tf = self._tf
+        with tf.device(self._device):
+            results = self._fn(*[tf.convert_to_tensor(array) for array in inputs])
+        return [out.numpy() for out in results]
 
 
 class TFLiteModel:

@@ -11,7 +11,9 @@ keep the shard's start-up short (see server.py).
 from __future__ import annotations
 
 import os
+import socket
 import sys
+import time
 
 from smartsim._core.entrypoints.ifaddr import ipv4_of
 from smartsim._core.entrypoints.server import (
@@ -90,10 +92,32 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if opts["--cluster"]:
         worker_argv.append("--cluster")
+    forward_signals(pid)
+    # The worker's Python start-up would compete for the CPU with the server's; start it
+    # once the server listens, which is also when it first has anything to do.
+    code = wait_listening(addresses[0] if addresses else "127.0.0.1", port, pid)
+    if code is not None:
+        return code
     worker = spawn(worker_argv)
     forward_signals(pid, worker)
     print(f"smartsim shard {name} (server pid {pid}): {' '.join(command)}", flush=True)
     return supervise(pid, worker, name)
+
+
+def wait_listening(host: str, port: int, server: int, timeout: float = 60.0) -> int | None:
+    """Wait until ``host:port`` accepts connections (or ``timeout``); the server's exit code
+    if it exited meanwhile (it is then reaped), else None."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex((host, port)) == 0:
+                return None
+        done, status = os.waitpid(server, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.002)
+    return None
 
 
 def command_address(addresses: list[str]) -> str:

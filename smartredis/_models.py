@@ -18,6 +18,8 @@ from smartredis.error import RedisKeyError, RedisRuntimeError, RedisTimeoutError
 
 WORKER_START_WAIT = 15.0
 """Seconds to wait for a node's inference worker to come up before giving up."""
+ALIVE_TRUST = 2.0
+"""Seconds a worker seen alive is assumed alive (its heartbeat lives ALIVE_SECONDS)."""
 DEFAULT_CHUNK_SIZE = 511 * 1024 * 1024
 """Bytes per stored chunk of a model (below the server's default 512 MiB limit)."""
 
@@ -39,6 +41,7 @@ class ModelStore:
         self._timeout = max(1, int(request_timeout) - 1)
         """Seconds to wait for a worker's answer (below the socket's command timeout)."""
         self.chunk_size = DEFAULT_CHUNK_SIZE
+        self._seen_alive: dict[Address, float] = {}
 
     # -- storing ------------------------------------------------------------------------------
     def set_model(self, key: str, model: bytes, options: dict[str, t.Any]) -> None:
@@ -115,7 +118,12 @@ class ModelStore:
 
     def _wait_for_worker(self, node: Address, tag: str) -> None:
         """Return once the node's worker is alive; a worker starts with its shard, so a
-        client that connects right after the database became ready may wait briefly."""
+        client that connects right after the database became ready may wait briefly.
+
+        A worker seen alive is trusted for ALIVE_TRUST seconds, sparing a round trip per call.
+        """
+        if time.monotonic() - self._seen_alive.get(node, -ALIVE_TRUST) < ALIVE_TRUST:
+            return
         deadline = time.monotonic() + min(WORKER_START_WAIT, self._timeout)
         while not self._server.execute(_ai.queue_key(tag), "EXISTS", _ai.alive_key(tag)):
             if time.monotonic() > deadline:
@@ -124,6 +132,7 @@ class ModelStore:
                     "run only on databases started by SmartSim (its shards start a worker)"
                 )
             time.sleep(0.02)
+        self._seen_alive[node] = time.monotonic()
 
     def _ask(self, node: Address, op: str, **fields: t.Any) -> dict[str, t.Any]:
         tag = _ai.queue_tag(self._server.owns_slot(node))

@@ -104,7 +104,12 @@ def test_a_dead_worker_fails_its_shard(exp):
     db = exp.create_database(port=find_free_ports(1), interface="lo")
     exp.start(db)
     shard = psutil.Process(int(exp._control.jobs()[0].current.job_id))
-    worker = next(p for p in shard.children() if "inference.worker" in " ".join(p.cmdline()))
+    deadline = time.monotonic() + 10  # the worker starts once the server listens
+    workers: list[psutil.Process] = []
+    while not workers and time.monotonic() < deadline:
+        workers = [p for p in shard.children() if "inference.worker" in " ".join(p.cmdline())]
+        time.sleep(0.01)
+    (worker,) = workers
     worker.send_signal(signal.SIGKILL)
     deadline = time.monotonic() + 10
     while exp.get_status(db) != [SmartSimStatus.STATUS_FAILED] and time.monotonic() < deadline:

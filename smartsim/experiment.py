@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import os.path as osp
 import typing as t
@@ -29,6 +30,16 @@ from smartsim.wlm import detect_launcher
 logger = get_logger(__name__)
 
 Launchable = SmartSimEntity | EntitySequence[t.Any]
+
+
+@contextlib.contextmanager
+def _logged_errors() -> t.Iterator[None]:
+    """Log a SmartSimError before it reaches the user, as SmartSim's Experiment does."""
+    try:
+        yield
+    except SmartSimError as exc:
+        logger.error(exc)
+        raise
 
 
 def _report_running_at_exit(ref: weakref.ReferenceType[Experiment]) -> None:
@@ -117,7 +128,7 @@ class Experiment:
         **kwargs: t.Any,
     ) -> RunSettings:
         """Run settings for this experiment's launcher (the class follows the run command)."""
-        try:
+        with _logged_errors():
             return settings_factory.create_run_settings(
                 self._launcher,
                 exe,
@@ -128,9 +139,6 @@ class Experiment:
                 container=container,
                 **kwargs,
             )
-        except SmartSimError as exc:
-            logger.error(exc)
-            raise
 
     def create_batch_settings(
         self,
@@ -142,7 +150,7 @@ class Experiment:
         **kwargs: t.Any,
     ) -> BatchSettings:
         """Batch settings for this experiment's workload manager (none for local)."""
-        try:
+        with _logged_errors():
             return settings_factory.create_batch_settings(
                 self._launcher,
                 nodes=nodes,
@@ -152,9 +160,6 @@ class Experiment:
                 batch_args=batch_args,
                 **kwargs,
             )
-        except SmartSimError as exc:
-            logger.error(exc)
-            raise
 
     def _entity_path(self, name: str, path: str | None) -> str:
         if not isinstance(name, str) or not name:
@@ -198,7 +203,7 @@ class Experiment:
         **kwargs: t.Any,
     ) -> Ensemble:
         """An Ensemble whose members are made from params (by ``perm_strategy``) or replicas."""
-        try:
+        with _logged_errors():
             return Ensemble(
                 name=name,
                 params=params or {},
@@ -209,9 +214,6 @@ class Experiment:
                 replicas=replicas,
                 **kwargs,
             )
-        except SmartSimError as exc:
-            logger.error(exc)
-            raise
 
     def create_database(
         self,
@@ -267,11 +269,8 @@ class Experiment:
 
         :param checkpoint: the database's ``checkpoint_file`` (``<path>/smartsim_db.dat``)
         """
-        try:
+        with _logged_errors():
             db = self._control.reconnect(checkpoint)
-        except SmartSimError as exc:
-            logger.error(exc)
-            raise
         self.db_identifiers.add(db.db_identifier)
         return db
 
@@ -293,11 +292,8 @@ class Experiment:
         manifest = Manifest(*args)
         if summary:
             logger.info(self._launch_summary(manifest))
-        try:
+        with _logged_errors():
             self._control.start(manifest, block=block, kill_on_interrupt=kill_on_interrupt)
-        except SmartSimError as exc:
-            logger.error(exc)
-            raise
 
     def stop(self, *args: Launchable) -> None:
         """Stop the entities' jobs (and everything they started) and wait until they are gone."""
@@ -340,13 +336,10 @@ class Experiment:
         :param tag: the character around tagged parameters in configured files (default ``;``)
         :param overwrite: replace directories that already exist
         """
-        try:
+        with _logged_errors():
             Generator(
                 self.exp_path, overwrite=overwrite, tag=tag, verbose=verbose
             ).generate_experiment(*args)
-        except SmartSimError as exc:
-            logger.error(exc)
-            raise
 
     def preview(
         self,

@@ -1,8 +1,11 @@
 """Dataset metadata: typed fields of scalars or strings, and their stored form.
 
-Each field is one entry of the dataset's ``.meta`` hash: the field name, and a value whose
-first byte is the SmartRedis SRMetaDataType code, followed by the values - numbers packed
-little-endian, strings each as a little-endian u32 byte length then UTF-8 bytes.
+Each field is one entry of the dataset's ``.meta`` hash: the field name, and a value that is
+byte for byte what SmartRedis 0.6 stores (its ``MetadataBuffer`` format): one byte, the
+SRMetaDataType code (1 DOUBLE ... 7 STRING), then the values - numbers packed back to back
+as little-endian IEEE/two's complement of the type's width, with no count (the count is the
+remaining length over the width); strings each as a little-endian 8-byte (size_t) byte
+length then the UTF-8 bytes, no terminator.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ _SCALAR_DTYPES = {
     6: np.dtype("<u8"),
 }
 _SCALAR_CODES = {dtype: code for code, dtype in _SCALAR_DTYPES.items()}
-_LENGTH = struct.Struct("<I")
+_LENGTH = struct.Struct("<Q")
+"""A string's byte length: SmartRedis writes a native size_t (8 bytes, little-endian)."""
 TENSOR_NAMES_FIELD = ".tensor_names"
 """The string field listing a dataset's tensors, in the order they were added."""
 
@@ -170,10 +174,10 @@ def decode_field(name: str, value: bytes | bytearray) -> tuple[int, list]:
         raise RedisRuntimeError(f"The metadata field {name} has an unknown type code {code}")
     strings, pos = [], 1
     while pos < len(value):
-        if pos + 4 > len(value):
+        if pos + _LENGTH.size > len(value):
             raise RedisRuntimeError(f"The metadata field {name} is damaged")
         (length,) = _LENGTH.unpack_from(value, pos)
-        pos += 4
+        pos += _LENGTH.size
         if pos + length > len(value):
             raise RedisRuntimeError(f"The metadata field {name} is damaged")
         strings.append(bytes(value[pos : pos + length]).decode())

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import typing as t
 
-from smartredis import _tensor
 from smartredis._keys import dataset_name_from_key, dataset_tensor_key, meta_key
 from smartredis._metadata import TENSOR_NAMES_FIELD, decode_field
-from smartredis._redis.protocol import Reply, ReplyError
-from smartredis._redis.server import Command, Server
-from smartredis._store import TensorStore, head_command, raise_errors
 from smartredis.dataset import Dataset
 from smartredis.error import RedisKeyError, RedisRuntimeError, _MissingKeyRuntimeError
+from smartredis.wire import tensor as tensor_format
+from smartredis.wire.protocol import Reply, ReplyError
+from smartredis.wire.router import Command, Router
+from smartredis.wire.store import TensorStore, head_command, raise_errors
 
 ACK_FIELD = ".COMPLETE"
 """Set last by put_dataset; dataset_exists looks for it."""
@@ -44,7 +44,7 @@ def _tensor_names(pairs: list[tuple[str, bytes]]) -> list[str]:
 class DatasetStore:
     """Dataset and aggregation-list operations on one database."""
 
-    def __init__(self, server: Server, tensors: TensorStore) -> None:
+    def __init__(self, server: Router, tensors: TensorStore) -> None:
         self._server = server
         self._tensors = tensors
 
@@ -135,7 +135,7 @@ class DatasetStore:
                 value.command, value.key = "GET", key
                 raise value
             array = self._tensors.from_value(key, value)
-            dataset._attach_tensor(tensor, array, _tensor.dtype_code(array.dtype))
+            dataset._attach_tensor(tensor, array, tensor_format.dtype_code(array.dtype))
         return datasets
 
     def get_list_entries(self, entries: list[bytes]) -> list[Dataset]:

@@ -10,12 +10,12 @@ import inspect
 import textwrap
 import typing as t
 
-from smartredis import _ai
 from smartredis._keys import KeyBuilder
 from smartredis._models import ModelStore
-from smartredis._redis.connection import Address
 from smartredis._util import api, check_name, typecheck
 from smartredis.error import RedisRuntimeError
+from smartredis.wire import inference
+from smartredis.wire.connection import Address
 
 
 def _check_device(device: str) -> None:
@@ -95,8 +95,8 @@ class ModelMethods:
         outputs: str | list[str] | None,
     ) -> dict[str, t.Any]:
         typecheck(backend, "backend", str)
-        if backend.upper() not in _ai.BACKENDS:
-            raise ValueError(f"Backend {backend!r} is not one of {', '.join(_ai.BACKENDS)}")
+        if backend.upper() not in inference.BACKENDS:
+            raise ValueError(f"Backend {backend!r} is not one of {', '.join(inference.BACKENDS)}")
         _check_device(device)
         for value, name in (
             (batch_size, "batch_size"),
@@ -112,14 +112,14 @@ class ModelMethods:
             )
         typecheck(tag, "tag", str)
         return {
-            _ai.F_BACKEND: backend.upper(),
-            _ai.F_DEVICE: device,
-            _ai.F_BATCH: batch_size,
-            _ai.F_MIN_BATCH: min_batch_size,
-            _ai.F_MIN_BATCH_TIMEOUT: min_batch_timeout,
-            _ai.F_TAG: tag,
-            _ai.F_INPUTS: _name_list(inputs, "inputs"),
-            _ai.F_OUTPUTS: _name_list(outputs, "outputs"),
+            inference.F_BACKEND: backend.upper(),
+            inference.F_DEVICE: device,
+            inference.F_BATCH: batch_size,
+            inference.F_MIN_BATCH: min_batch_size,
+            inference.F_MIN_BATCH_TIMEOUT: min_batch_timeout,
+            inference.F_TAG: tag,
+            inference.F_INPUTS: _name_list(inputs, "inputs"),
+            inference.F_OUTPUTS: _name_list(outputs, "outputs"),
         }
 
     @api
@@ -262,7 +262,7 @@ class ModelMethods:
     def model_exists(self, name: str) -> bool:
         """Whether a model is stored under ``name``."""
         typecheck(name, "name", str)
-        return self._models.exists(self._keys.model(name, True), _ai.KIND_MODEL)
+        return self._models.exists(self._keys.model(name, True), inference.KIND_MODEL)
 
     @api
     def poll_model(self, name: str, poll_frequency_ms: int, num_tries: int) -> bool:
@@ -276,7 +276,7 @@ class ModelMethods:
         :raises RedisKeyError: no model is stored under that name
         """
         typecheck(name, "name", str)
-        self._models.delete(self._keys.model(name, True), _ai.KIND_MODEL)
+        self._models.delete(self._keys.model(name, True), inference.KIND_MODEL)
 
     @api
     def delete_model_multigpu(self, name: str, first_gpu: int, num_gpus: int) -> None:
@@ -379,7 +379,7 @@ class ModelMethods:
         :raises RedisKeyError: no script is stored under that name
         """
         typecheck(name, "name", str)
-        self._models.delete(self._keys.model(name, True), _ai.KIND_SCRIPT)
+        self._models.delete(self._keys.model(name, True), inference.KIND_SCRIPT)
 
     @api
     def delete_script_multigpu(self, name: str, first_gpu: int, num_gpus: int) -> None:

@@ -1,8 +1,8 @@
 """ModelStore: models and scripts in the database, and asking the inference workers to run them.
 
-Storage and the request protocol are in :mod:`smartredis._ai`. A model's bytes are split into
-hash fields of at most ``chunk_size`` bytes (``set_model_chunk_size``), so a model larger
-than the server's bulk limit still fits.
+Storage and the request protocol are in :mod:`smartredis.wire.inference`. A model's bytes
+are split into hash fields of at most ``chunk_size`` bytes (``set_model_chunk_size``), so a
+model larger than the server's bulk limit still fits.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import time
 import typing as t
 
-from smartredis import _ai
-from smartredis._redis.connection import Address
-from smartredis._redis.protocol import Reply
-from smartredis._redis.server import Server
 from smartredis.error import RedisKeyError, RedisRuntimeError, RedisTimeoutError
+from smartredis.wire import inference
+from smartredis.wire.connection import Address
+from smartredis.wire.protocol import Reply
+from smartredis.wire.router import Router
 
 WORKER_START_WAIT = 15.0
 """Seconds to wait for a node's inference worker to come up before giving up."""
@@ -36,7 +36,7 @@ def _field_map(reply: Reply) -> dict[str, Reply]:
 class ModelStore:
     """Model and script operations on one database (standalone or cluster)."""
 
-    def __init__(self, server: Server, request_timeout: float) -> None:
+    def __init__(self, server: Router, request_timeout: float) -> None:
         self._server = server
         self._timeout = max(1, int(request_timeout) - 1)
         """Seconds to wait for a worker's answer (below the socket's command timeout)."""
@@ -49,18 +49,30 @@ class ModelStore:
         blob = memoryview(model).cast("B")
         size = self.chunk_size
         chunks = [blob[i : i + size] for i in range(0, len(blob), size)] or [blob]
-        fields: list[t.Any] = [_ai.F_KIND, _ai.KIND_MODEL, _ai.F_CHUNKS, len(chunks)]
-        fields += [_ai.F_VERSION, _ai.new_version()]
+        fields: list[t.Any] = [
+            inference.F_KIND,
+            inference.KIND_MODEL,
+            inference.F_CHUNKS,
+            len(chunks),
+        ]
+        fields += [inference.F_VERSION, inference.new_version()]
         for name, value in options.items():
             fields += [name, ",".join(value) if isinstance(value, list) else value]
         for index, chunk in enumerate(chunks):
-            fields += [_ai.blob_field(index), chunk]
+            fields += [inference.blob_field(index), chunk]
         self._replace(key, fields)
 
     def set_script(self, key: str, source: str, device: str) -> None:
         """Store a TorchScript script and have its node's worker compile it."""
-        fields = [_ai.F_KIND, _ai.KIND_SCRIPT, _ai.F_DEVICE, device, _ai.F_SOURCE, source]
-        fields += [_ai.F_VERSION, _ai.new_version()]
+        fields = [
+            inference.F_KIND,
+            inference.KIND_SCRIPT,
+            inference.F_DEVICE,
+            device,
+            inference.F_SOURCE,
+            source,
+        ]
+        fields += [inference.F_VERSION, inference.new_version()]
         self._replace(key, fields)
 
     def _replace(self, key: str, fields: list[t.Any]) -> None:
@@ -74,23 +86,23 @@ class ModelStore:
     # -- reading ------------------------------------------------------------------------------
     def _fields(self, key: str, kind: str) -> dict[str, Reply]:
         fields = _field_map(self._server.execute(key, "HGETALL", key))
-        if _text(fields.get(_ai.F_KIND)) != kind:
+        if _text(fields.get(inference.F_KIND)) != kind:
             raise RedisKeyError(f"No {kind} is stored under the key {key}", "", key)
         return fields
 
     def get_model(self, key: str) -> bytes:
         """The bytes of the model at ``key``."""
-        fields = self._fields(key, _ai.KIND_MODEL)
-        count = int(_text(fields[_ai.F_CHUNKS]))
-        return b"".join(bytes(t.cast(bytes, fields[_ai.blob_field(i)])) for i in range(count))
+        fields = self._fields(key, inference.KIND_MODEL)
+        count = int(_text(fields[inference.F_CHUNKS]))
+        return b"".join(bytes(t.cast(bytes, fields[inference.blob_field(i)])) for i in range(count))
 
     def get_script(self, key: str) -> str:
         """The source of the script at ``key``."""
-        return _text(self._fields(key, _ai.KIND_SCRIPT)[_ai.F_SOURCE])
+        return _text(self._fields(key, inference.KIND_SCRIPT)[inference.F_SOURCE])
 
     def exists(self, key: str, kind: str) -> bool:
         """Whether a model (or script) is stored at ``key``."""
-        return _text(self._server.execute(key, "HGET", key, _ai.F_KIND)) == kind
+        return _text(self._server.execute(key, "HGET", key, inference.F_KIND)) == kind
 
     def delete(self, key: str, kind: str) -> None:
         """Remove the model or script at ``key`` and unload it from its worker."""
@@ -125,7 +137,9 @@ class ModelStore:
         if time.monotonic() - self._seen_alive.get(node, -ALIVE_TRUST) < ALIVE_TRUST:
             return
         deadline = time.monotonic() + min(WORKER_START_WAIT, self._timeout)
-        while not self._server.execute(_ai.queue_key(tag), "EXISTS", _ai.alive_key(tag)):
+        while not self._server.execute(
+            inference.queue_key(tag), "EXISTS", inference.alive_key(tag)
+        ):
             if time.monotonic() > deadline:
                 raise RedisRuntimeError(
                     f"No inference worker serves the database at {node}: models and scripts "
@@ -135,16 +149,18 @@ class ModelStore:
         self._seen_alive[node] = time.monotonic()
 
     def _ask(self, node: Address, op: str, **fields: t.Any) -> dict[str, t.Any]:
-        tag = _ai.queue_tag(self._server.owns_slot(node))
-        queue, reply_key = _ai.queue_key(tag), _ai.new_reply_key(tag)
+        tag = inference.queue_tag(self._server.owns_slot(node))
+        queue, reply_key = inference.queue_key(tag), inference.new_reply_key(tag)
         self._wait_for_worker(node, tag)
-        self._server.execute(queue, "RPUSH", queue, _ai.encode_request(op, reply_key, **fields))
+        self._server.execute(
+            queue, "RPUSH", queue, inference.encode_request(op, reply_key, **fields)
+        )
         answer = self._server.execute(reply_key, "BLPOP", reply_key, self._timeout)
         if answer is None:
             raise RedisTimeoutError(
                 f"The inference worker at {node} did not answer {op} within {self._timeout} s"
             )
-        result = _ai.decode_reply(t.cast(list, answer)[1])
+        result = inference.decode_reply(t.cast(list, answer)[1])
         if not result.get("ok"):
             raise RedisRuntimeError(str(result.get("error", "unknown inference error")))
         return result

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smartredis._redis.connection import Address
-from smartredis._redis.retry import AddressError, RetryPolicy
 from smartredis.configoptions import ConfigOptions
+from smartredis.wire.connection import Address
+from smartredis.wire.retry import AddressError, RetryPolicy
 
 DEFAULT_CONN_TIMEOUT_S = 100
 DEFAULT_CONN_INTERVAL_MS = 1000

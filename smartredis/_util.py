@@ -5,9 +5,6 @@ from __future__ import annotations
 import functools
 import typing as t
 
-from smartredis._redis.protocol import ProtocolError, ReplyError
-from smartredis._redis.retry import AddressError, ServerTimeout, ServerUnavailable
-from smartredis._tensor import TensorFormatError
 from smartredis.error import (
     RedisConnectionError,
     RedisInternalError,
@@ -16,6 +13,9 @@ from smartredis.error import (
     RedisTimeoutError,
     from_reply,
 )
+from smartredis.wire.protocol import ProtocolError, ReplyError
+from smartredis.wire.retry import AddressError, ServerTimeout, ServerUnavailable
+from smartredis.wire.tensor import TensorFormatError
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 

@@ -1,6 +1,6 @@
 """Client: the SmartRedis 0.6 API over a standalone or clustered database.
 
-Tensors are stored in the format of :mod:`smartredis._tensor`, datasets and aggregation lists
+Tensors are stored in the format of :mod:`smartredis.wire.tensor`, datasets and aggregation lists
 as in :mod:`smartredis._datasets`; key names follow :mod:`smartredis._keys`.
 """
 
@@ -12,24 +12,24 @@ import typing as t
 
 import numpy as np
 
-from smartredis import _tensor
 from smartredis._datasets import DatasetStore
 from smartredis._keys import KeyBuilder, parse_prefixes
 from smartredis._model_methods import ModelMethods
 from smartredis._models import ModelStore
-from smartredis._redis.cluster import Cluster
-from smartredis._redis.connection import Address
-from smartredis._redis.protocol import ReplyError
-from smartredis._redis.retry import AddressError
-from smartredis._redis.server import Server, Standalone
 from smartredis._settings import Settings, resolve
-from smartredis._store import TensorStore
 from smartredis._util import api, check_name, typecheck
 from smartredis.configoptions import ConfigOptions
 from smartredis.dataset import Dataset
 from smartredis.error import RedisConnectionError, RedisReplyError, RedisRuntimeError
 from smartredis.logger import LLDebug, SRLoggingLevel
 from smartredis.srobject import SRObject
+from smartredis.wire import tensor as tensor_format
+from smartredis.wire.cluster import ClusterRouter
+from smartredis.wire.connection import Address
+from smartredis.wire.protocol import ReplyError
+from smartredis.wire.retry import AddressError
+from smartredis.wire.router import Router, StandaloneRouter
+from smartredis.wire.store import TensorStore
 
 _CLUSTER_DISABLED = "cluster support disabled"
 
@@ -115,16 +115,16 @@ class Client(SRObject, ModelMethods):
         self.log_data(LLDebug, "New client created")
 
     @api
-    def _open(self, settings: Settings) -> Server:
+    def _open(self, settings: Settings) -> Router:
         hook = self._log_hook
         if settings.cluster:
             try:
-                return Cluster(settings.addresses, settings.policy, hook)
+                return ClusterRouter(settings.addresses, settings.policy, hook)
             except ReplyError as exc:
                 if not (settings.cluster_inferred and _CLUSTER_DISABLED in str(exc)):
                     raise
                 self.log_data(LLDebug, "SR_DB_TYPE is not set and the database is standalone")
-        return Standalone(random.choice(settings.addresses), settings.policy, hook)
+        return StandaloneRouter(random.choice(settings.addresses), settings.policy, hook)
 
     def _log_hook(self, level: int, message: str) -> None:
         self.log_data(SRLoggingLevel(level), message)
@@ -165,7 +165,7 @@ class Client(SRObject, ModelMethods):
         typecheck(name, "name", str)
         typecheck(data, "data", np.ndarray)
         check_name(name, "name")
-        array, code = _tensor.prepare(data)
+        array, code = tensor_format.prepare(data)
         self._tensors.put(self._keys.tensor(name, False), array, code)
 
     @api

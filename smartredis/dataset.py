@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from smartredis import _tensor
 from smartredis._metadata import TENSOR_NAMES_FIELD, MetaData
 from smartredis._util import api, check_name, typecheck
 from smartredis.error import RedisKeyError, RedisRuntimeError
 from smartredis.srobject import SRObject
+from smartredis.wire import tensor as tensor_format
 
 
 class Dataset(SRObject):
@@ -34,7 +34,7 @@ class Dataset(SRObject):
         for name, array in self._tensors.items():
             lines += [
                 f"  {name}:",
-                f"    type: {_tensor.TYPE_NAMES[self._codes[name]]}",
+                f"    type: {tensor_format.TYPE_NAMES[self._codes[name]]}",
                 f"    dimensions: {list(array.shape)}",
                 f"    elements: {array.size}",
             ]
@@ -61,7 +61,7 @@ class Dataset(SRObject):
         check_name(name, "name")
         if name in self._tensors:
             raise RedisRuntimeError(f"The tensor {name} already exists in dataset {self._name}")
-        array, code = _tensor.prepare(data)
+        array, code = tensor_format.prepare(data)
         self._attach_tensor(name, array.copy() if array is data else array, code)
         self._metadata.add_string(TENSOR_NAMES_FIELD, name)
 
@@ -107,7 +107,7 @@ class Dataset(SRObject):
         :raises RedisKeyError: no such tensor
         """
         self._tensor(name)
-        return _tensor.numpy_type(self._codes[name])
+        return tensor_format.numpy_type(self._codes[name])
 
     @api
     def add_meta_scalar(self, name: str, data: int | float) -> None:

@@ -8,9 +8,11 @@ Bad arguments raise ``TypeError``/``ValueError``, as SmartRedis does.
 
 from __future__ import annotations
 
+import typing as t
 from os import environ
 
-from smartredis._redis.protocol import ReplyError
+if t.TYPE_CHECKING:  # only an annotation: this module does not load the wire layer
+    from smartredis.wire.protocol import ReplyError
 
 __all__ = [
     "RedisConnectionError",

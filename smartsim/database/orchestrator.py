@@ -7,7 +7,7 @@ import os
 import sys
 import typing as t
 
-from smartredis._redis.connection import Connection
+from smartredis.wire import Connection, ProtocolError, ReplyError
 from smartsim._core.config import get_config
 from smartsim._core.telemetry import TelemetryConfiguration
 from smartsim._core.utils.network import CLUSTER_BUS_OFFSET
@@ -23,6 +23,10 @@ SHARD_ENTRYPOINT = "smartsim._core.entrypoints.dbshard"
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 """The directory holding the smartsim package, for processes started without site."""
 CHECKPOINT_NAME = "smartsim_db.dat"
+_UNREACHABLE = (OSError, ProtocolError)
+"""What a raw Connection raises when the shard cannot be reached or the stream breaks (refused,
+unresolvable host, timeout, connection closed mid-reply); the server's error replies are
+ReplyError. Anything else (a bad address, a bug) is not caught."""
 _EVICTION_POLICIES = (
     "noeviction",
     "allkeys-lru",
@@ -278,9 +282,14 @@ class Orchestrator(EntityList[DBNode]):
                 try:
                     with Connection(address, timeout=5) as conn:
                         conn.execute("CONFIG", "SET", key, value)
-                except Exception as exc:
+                except ReplyError as exc:
                     raise SmartSimError(
                         f"Invalid database setting {key}={value!r} on {address}: {exc}"
+                    ) from exc
+                except _UNREACHABLE as exc:
+                    raise SmartSimError(
+                        f"Could not set {key}={value!r} on the database at {address}: "
+                        f"{exc or type(exc).__name__}"
                     ) from exc
         self._db_conf[key] = value
 
@@ -336,7 +345,7 @@ class Orchestrator(EntityList[DBNode]):
             try:
                 with Connection(address, timeout=1) as conn:
                     conn.execute("PING")
-            except Exception:
+            except (*_UNREACHABLE, ReplyError):  # ReplyError: e.g. LOADING, not ready yet
                 return False
         return True
 

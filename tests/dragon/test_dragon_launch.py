@@ -48,7 +48,7 @@ def test_database_and_client_then_stop(exp):
     port = find_free_port()
     db = exp.create_database(port=port, interface="lo")
     code = (
-        "import os; from smartredis._redis.connection import Connection; "
+        "import os; from smartredis.wire.connection import Connection; "
         "print(Connection(os.environ['SSDB']).execute('PING'))"
     )
     rs = exp.create_run_settings(sys.executable, exe_args=["-c", code])

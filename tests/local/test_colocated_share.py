@@ -11,7 +11,7 @@ from smartsim._core.utils.network import find_free_ports
 
 RANK = (
     "import os, sys, time\n"
-    "from smartredis._redis.connection import Connection\n"
+    "from smartredis.wire.connection import Connection\n"
     "conn = Connection(os.environ['SSDB'])\n"
     "info = conn.execute('INFO', 'server').decode()\n"
     "run_id = next(l for l in info.splitlines() if l.startswith('run_id:'))\n"

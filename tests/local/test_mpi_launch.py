@@ -72,7 +72,7 @@ def test_stop_ends_mpirun_and_its_ranks(exp):
 
 COLO_RANK = (
     "import os, sys\n"
-    "from smartredis._redis.connection import Connection\n"
+    "from smartredis.wire.connection import Connection\n"
     "conn = Connection(os.environ['SSDB'])\n"
     "rank = os.environ['OMPI_COMM_WORLD_RANK']\n"
     "conn.execute('SET', 'rank' + rank, sys.argv[1])\n"

@@ -11,7 +11,7 @@ import time
 import psutil
 import pytest
 
-from smartredis._redis.connection import Connection
+from smartredis.wire.connection import Connection
 from smartsim import Experiment
 from smartsim._core.utils.network import find_free_ports
 from smartsim.database import Orchestrator
@@ -168,7 +168,7 @@ def test_config_methods_apply_at_start_and_live(exp):
 def test_colocated_database(exp, tmp_path, mode):
     script = (
         "import os\n"
-        "from smartredis._redis.connection import Connection\n"
+        "from smartredis.wire.connection import Connection\n"
         "conn = Connection(os.environ['SSDB'])\n"
         "conn.execute('SET', 'x', '42')\n"
         "print(os.environ['SSDB'], os.environ['SR_DB_TYPE'], conn.execute('GET', 'x').decode())\n"

@@ -182,7 +182,7 @@ def test_model_reaches_three_shard_orchestrator_through_ssdb(exp, alloc):
     db.set_run_arg("jobid", alloc)
     db.set_run_arg("exact")  # one CPU per shard: the steps share the node with the model
     code = (
-        "import os; from smartredis._redis.connection import Connection; "
+        "import os; from smartredis.wire.connection import Connection; "
         "addrs = os.environ['SSDB'].split(','); "
         "print(len(addrs), os.environ['SR_DB_TYPE'], Connection(addrs[0]).execute('PING'))"
     )
@@ -208,7 +208,7 @@ def test_batch_orchestrator_and_batch_model_reaching_it(exp):
     port = find_free_port()
     db = exp.create_database(port=port, db_nodes=1, batch=True, interface="lo", time="00:05:00")
     code = (
-        "import os; from smartredis._redis.connection import Connection; "
+        "import os; from smartredis.wire.connection import Connection; "
         "print(Connection(os.environ['SSDB']).execute('PING'))"
     )
     rs = exp.create_run_settings(sys.executable, exe_args=["-c", code])
@@ -258,7 +258,7 @@ def test_smart_teardown_cancels_recorded_steps_and_batch_jobs(exp, tmp_path):
 def test_colocated_database_runs_inside_the_step(exp, alloc):
     port = find_free_port()
     code = (
-        "import os; from smartredis._redis.connection import Connection; "
+        "import os; from smartredis.wire.connection import Connection; "
         "print(os.environ['SLURM_STEP_ID'], Connection(os.environ['SSDB']).execute('PING'))"
     )
     rs = exp.create_run_settings(

@@ -4,25 +4,34 @@ from __future__ import annotations
 
 import pytest
 
-from smartredis._redis.cluster import parse_cluster_slots, parse_redirect
-from smartredis._redis.connection import Address
-from smartredis._redis.crc import crc16, hash_slot
-from smartredis._redis.protocol import ReplyError
+from smartredis.wire.cluster import parse_cluster_slots, parse_redirect
+from smartredis.wire.connection import Address
+from smartredis.wire.protocol import ReplyError
+from smartredis.wire.slots import crc16, hash_slot
 
 
 def test_crc16_known_answer():
     assert crc16(b"123456789") == 0x31C3  # CRC16/XMODEM check value
+    assert crc16(b"") == 0
 
 
+# Known answers: Redis's CLUSTER KEYSLOT documentation (somekey, foo{hello}zz), its cluster
+# spec (hash tags), and a bitwise CRC16/XMODEM computed independently of binascii.
 @pytest.mark.parametrize(
     ("key", "slot"),
     [
+        ("123456789", 0x31C3 % 16384),  # 12739
         ("foo", 12182),
         ("bar", 5061),
-        ("{user1000}.following", hash_slot("user1000")),
-        ("foo{}{bar}", hash_slot("foo{}{bar}")),  # empty tag: the whole key counts
-        ("foo{{bar}}zap", hash_slot("{bar")),
-        ("foo{bar}{zap}", hash_slot("bar")),
+        ("somekey", 11058),
+        ("foo{hello}zz", 866),
+        ("user1000", 3443),
+        ("{user1000}.following", 3443),
+        ("{user1000}.followers", 3443),
+        ("foo{}{bar}", 8363),  # empty tag: the whole key counts
+        ("foo{{bar}}zap", 4015),  # the tag is "{bar"
+        ("foo{bar}{zap}", 5061),  # only the first tag counts: "bar"
+        (b"\xff\x00{bar}", 5061),
     ],
 )
 def test_hash_slots(key, slot):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from smartredis import ConfigOptions
-from smartredis._redis.connection import Address
-from smartredis._redis.retry import AddressError
 from smartredis._settings import parse_ssdb, resolve
 from smartredis.error import RedisKeyError, RedisRuntimeError
+from smartredis.wire.connection import Address
+from smartredis.wire.retry import AddressError
 
 SR_VARIABLES = ["SSDB", "SR_DB_TYPE", "SR_CONN_TIMEOUT", "SR_CONN_INTERVAL", "SR_CMD_TIMEOUT"]
 SR_VARIABLES += ["SR_CMD_INTERVAL", "SR_THREAD_COUNT"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 import smartredis.error as err
-from smartredis._redis.protocol import ProtocolError, ReplyError
-from smartredis._redis.retry import AddressError, ServerTimeout, ServerUnavailable
-from smartredis._tensor import TensorFormatError
 from smartredis._util import api, check_name, typecheck
+from smartredis.wire.protocol import ProtocolError, ReplyError
+from smartredis.wire.retry import AddressError, ServerTimeout, ServerUnavailable
+from smartredis.wire.tensor import TensorFormatError
 
 
 @pytest.mark.parametrize(

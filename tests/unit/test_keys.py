@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from smartredis._keys import KeyBuilder, dataset_name_from_key, parse_prefixes
-from smartredis._redis.crc import hash_slot
 from smartredis.error import RedisRuntimeError
+from smartredis.wire.slots import hash_slot
 
 
 def test_no_prefixes_means_plain_names():

@@ -8,16 +8,16 @@ import struct
 import numpy as np
 import pytest
 
-from smartredis import _tensor
-from smartredis._redis.protocol import Chunks, Reader, pack_command
+from smartredis.wire import tensor as tensor_format
+from smartredis.wire.protocol import Chunks, Reader, pack_command
 
 DTYPES = ["float64", "float32", "int8", "int16", "int32", "int64", "uint8", "uint16"]
 
 
 def _stored(array: np.ndarray) -> bytes:
     """The single stored value of ``array``, joined (tests only)."""
-    prepared, code = _tensor.prepare(array)
-    values = _tensor.encode(prepared, code)
+    prepared, code = tensor_format.prepare(array)
+    values = tensor_format.encode(prepared, code)
     assert len(values) == 1
     return b"".join(bytes(part) for part in values[0])
 
@@ -41,8 +41,8 @@ def test_known_answer_scalar_int64():
 
 @pytest.mark.parametrize(("dtype", "code"), list(zip(DTYPES, range(1, 9), strict=True)))
 def test_type_codes_are_smartredis_tensor_types(dtype, code):
-    assert _tensor.dtype_code(np.dtype(dtype)) == code
-    assert _tensor.numpy_type(code) is np.dtype(dtype).type
+    assert tensor_format.dtype_code(np.dtype(dtype)) == code
+    assert tensor_format.numpy_type(code) is np.dtype(dtype).type
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -50,7 +50,7 @@ def test_type_codes_are_smartredis_tensor_types(dtype, code):
 def test_round_trip(dtype, shape):
     array = (np.arange(int(np.prod(shape))) % 100).astype(dtype).reshape(shape)
     value = _stored(array)
-    header, part0 = _tensor.from_value(value, "k")
+    header, part0 = tensor_format.from_value(value, "k")
     assert header.shape == shape and header.dtype == np.dtype(dtype) and header.nparts == 1
     assert header.size == 16 + 8 * len(shape)
     back = part0.view(header.dtype).reshape(header.shape)
@@ -70,9 +70,9 @@ def test_big_endian_input_is_stored_little_endian():
 
 def test_contiguous_input_is_not_copied():
     array = np.ones(100, dtype=np.float32)
-    prepared, _ = _tensor.prepare(array)
+    prepared, _ = tensor_format.prepare(array)
     assert prepared is array
-    payload = _tensor.encode(prepared, 2)[0][1]
+    payload = tensor_format.encode(prepared, 2)[0][1]
     assert isinstance(payload, memoryview) and payload.obj is not None
     assert np.shares_memory(np.frombuffer(payload, dtype=np.uint8), array)
 
@@ -80,7 +80,7 @@ def test_contiguous_input_is_not_copied():
 @pytest.mark.parametrize("dtype", ["bool", "float16", "complex64", "uint32", "uint64", "object"])
 def test_unsupported_dtypes(dtype):
     with pytest.raises(TypeError, match="Incompatible tensor type"):
-        _tensor.prepare(np.zeros(2, dtype=dtype))
+        tensor_format.prepare(np.zeros(2, dtype=dtype))
 
 
 @pytest.mark.parametrize(
@@ -95,49 +95,49 @@ def test_unsupported_dtypes(dtype):
     ],
 )
 def test_bad_values_name_the_key(value, match):
-    with pytest.raises(_tensor.TensorFormatError, match=match) as err:
-        _tensor.from_value(value, "the-key")
+    with pytest.raises(tensor_format.TensorFormatError, match=match) as err:
+        tensor_format.from_value(value, "the-key")
     assert "the-key" in str(err.value)
 
 
 def test_parts_split_past_the_limit(monkeypatch):
-    monkeypatch.setattr(_tensor, "PART_BYTES", 16)
+    monkeypatch.setattr(tensor_format, "PART_BYTES", 16)
     array = np.arange(10, dtype=np.float32)  # 40 bytes -> 16 + 16 + 8
-    values = _tensor.encode(array, 2)
+    values = tensor_format.encode(array, 2)
     assert len(values) == 3
-    header = _tensor.decode_header(bytes(values[0][0]), "k")
+    header = tensor_format.decode_header(bytes(values[0][0]), "k")
     assert header.nparts == 3
     assert [header.part_size(i) for i in range(3)] == [16, 16, 8]
     payload = b"".join(bytes(v) for v in values[1:])
     assert bytes(values[0][1]) + payload == array.tobytes()
     parts = [bytes(values[0][1]), bytes(values[1]), bytes(values[2])]
-    np.testing.assert_array_equal(_tensor.assemble(header, parts), array)
+    np.testing.assert_array_equal(tensor_format.assemble(header, parts), array)
 
 
 def test_part_keys_keep_the_hash_tag():
-    assert _tensor.part_key("{ds}.t", 2) == "{ds}.t#part2"
-    assert _tensor.part_key("plain", 1) == "plain#part1"
+    assert tensor_format.part_key("{ds}.t", 2) == "{ds}.t#part2"
+    assert tensor_format.part_key("plain", 1) == "plain#part1"
 
 
 def test_nparts_for():
-    assert _tensor.nparts_for(0) == 1
-    assert _tensor.nparts_for(_tensor.PART_BYTES) == 1
-    assert _tensor.nparts_for(_tensor.PART_BYTES + 1) == 2
-    assert _tensor.nparts_for(1 << 30) == 3  # 1 GiB: parts of just under 512 MiB
+    assert tensor_format.nparts_for(0) == 1
+    assert tensor_format.nparts_for(tensor_format.PART_BYTES) == 1
+    assert tensor_format.nparts_for(tensor_format.PART_BYTES + 1) == 2
+    assert tensor_format.nparts_for(1 << 30) == 3  # 1 GiB: parts of just under 512 MiB
 
 
 def test_stored_nparts():
     value = _stored(np.zeros(3, dtype=np.int8))
-    assert _tensor.stored_nparts(value[:16]) == 1
-    assert _tensor.stored_nparts(b"") == 0
-    assert _tensor.stored_nparts(None) == 0
-    assert _tensor.stored_nparts(b"not a tensor at all") == 0
+    assert tensor_format.stored_nparts(value[:16]) == 1
+    assert tensor_format.stored_nparts(b"") == 0
+    assert tensor_format.stored_nparts(None) == 0
+    assert tensor_format.stored_nparts(b"not a tensor at all") == 0
 
 
 def test_a_tensor_travels_as_one_bulk_string_without_joining():
     big = np.zeros(100_000, dtype=np.float32)
-    prepared, code = _tensor.prepare(big)
-    first = _tensor.encode(prepared, code)[0]
+    prepared, code = tensor_format.prepare(big)
+    first = tensor_format.encode(prepared, code)[0]
     assert isinstance(first, Chunks)
     pieces = pack_command(("SET", "k", first))
     size = 16 + 8 + big.nbytes
@@ -161,7 +161,7 @@ def test_stream_into_new_array(shape):
     array = np.arange(int(np.prod(shape)), dtype=np.int16).reshape(shape)
     value = _stored(array)
     reader, left, right = _reader_with(b"$%d\r\n%s\r\n" % (len(value), value))
-    sink = _tensor.StreamInto("k")
+    sink = tensor_format.StreamInto("k")
     try:
         reader.read_streamed(sink.first)
     finally:
@@ -177,7 +177,7 @@ def test_stream_into_callers_arrays():
     value = b"$%d\r\n%s\r\n" % (len(_stored(array)), _stored(array))
     for target in (np.empty((3, 4)), np.empty(12), np.empty((3, 4), order="F")):
         reader, left, right = _reader_with(value)
-        sink = _tensor.StreamInto("k", target)
+        sink = tensor_format.StreamInto("k", target)
         reader.read_streamed(sink.first)
         assert sink.result() is target
         np.testing.assert_array_equal(target.reshape(3, 4), array)
@@ -196,8 +196,8 @@ def test_stream_into_callers_arrays():
 def test_stream_into_rejects_mismatched_arrays(target, match):
     value = _stored(np.zeros((3, 4)))
     reader, left, right = _reader_with(b"$%d\r\n%s\r\n" % (len(value), value))
-    with pytest.raises(_tensor.TensorFormatError, match=match):
-        reader.read_streamed(_tensor.StreamInto("k", target).first)
+    with pytest.raises(tensor_format.TensorFormatError, match=match):
+        reader.read_streamed(tensor_format.StreamInto("k", target).first)
     left.close()
     right.close()
 
@@ -207,7 +207,7 @@ def test_stream_into_rejects_read_only_arrays():
     target.flags.writeable = False
     value = _stored(np.zeros(3))
     reader, left, right = _reader_with(b"$%d\r\n%s\r\n" % (len(value), value))
-    with pytest.raises(_tensor.TensorFormatError, match="read-only"):
-        reader.read_streamed(_tensor.StreamInto("k", target).first)
+    with pytest.raises(tensor_format.TensorFormatError, match="read-only"):
+        reader.read_streamed(tensor_format.StreamInto("k", target).first)
     left.close()
     right.close()

@@ -9,9 +9,7 @@ from __future__ import annotations
 import time
 import typing as t
 
-from smartredis._redis.connection import Address, Connection
-from smartredis._redis.crc import SLOTS
-from smartredis._redis.protocol import ReplyError
+from smartredis.wire import SLOTS, Address, Connection, ProtocolError, ReplyError
 from smartsim.error import SmartSimError
 
 DeadShard = t.Callable[[], str | None]
@@ -44,7 +42,7 @@ def _poll(check: t.Callable[[], bool], dead_shard: DeadShard, deadline: float, w
 def _answers(conn: Connection) -> bool:
     try:
         return conn.execute("PING") == "PONG"
-    except (OSError, ReplyError):
+    except (OSError, ProtocolError, ReplyError):
         conn.close()
         return False
 

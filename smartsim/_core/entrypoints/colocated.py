@@ -13,7 +13,7 @@ import sys
 import time
 
 from smartredis import Client
-from smartredis._redis.connection import Connection
+from smartredis.wire import Connection, ProtocolError, ReplyError
 from smartsim._core.config import find_database_exe, get_config
 from smartsim._core.control import dbobjects
 from smartsim._core.entrypoints.nodeshare import NodeShare, share_key
@@ -81,7 +81,7 @@ def _answering(address: str, pid: int | None, timeout: float) -> bool:
             try:
                 conn.execute("PING")
                 return True
-            except Exception:  # refused, or LOADING: not ready yet
+            except (OSError, ProtocolError, ReplyError):  # refused, or LOADING: not yet
                 conn.close()
             time.sleep(0.002)
     return False

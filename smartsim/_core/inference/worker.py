@@ -1,10 +1,10 @@
 """The inference worker beside each database shard: runs stored models and scripts.
 
 ``python -m smartsim._core.inference.worker --address 127.0.0.1:6379 [--cluster]``
-It takes requests from its node's queue (see :mod:`smartredis._ai`), reads input tensors from
-whichever node holds them, runs the model, writes the outputs and answers on the request's
-reply list. Models are loaded when they are set and kept until replaced or deleted. Calls to
-a model with ``batch_size`` > 0 that arrive together are run as one batch.
+It takes requests from its node's queue (see :mod:`smartredis.wire.inference`), reads input
+tensors from whichever node holds them, runs the model, writes the outputs and answers on
+the request's reply list. Models are loaded when they are set and kept until replaced or
+deleted. Calls to a model with ``batch_size`` > 0 that arrive together are run as one batch.
 """
 
 from __future__ import annotations
@@ -20,12 +20,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from smartredis import _ai, _tensor
-from smartredis._redis.cluster import Cluster
-from smartredis._redis.connection import Address, Connection
-from smartredis._redis.retry import RetryPolicy
-from smartredis._redis.server import Server, Standalone
-from smartredis._store import TensorStore
+from smartredis.wire import (
+    Address,
+    ClusterRouter,
+    Connection,
+    RetryPolicy,
+    Router,
+    StandaloneRouter,
+    TensorStore,
+    inference,
+)
+from smartredis.wire import tensor as tensor_format
 from smartsim._core.inference import backends
 
 HEARTBEAT_EVERY = 3.0
@@ -82,15 +87,15 @@ class Worker:
             try:
                 if not self.cluster:
                     self.own.execute("PING")
-                    server: Server = Standalone(self.address, RetryPolicy(), _quiet)
-                    self.tag = _ai.queue_tag(lambda slot: True)
+                    server: Router = StandaloneRouter(self.address, RetryPolicy(), _quiet)
+                    self.tag = inference.queue_tag(lambda slot: True)
                     break
                 info = _text(self.own.execute("CLUSTER", "INFO"))
                 if "cluster_state:ok" in info:
                     slots = self._own_slots()
                     if slots:
-                        server = Cluster([self.address], RetryPolicy(), _quiet)
-                        self.tag = _ai.queue_tag(slots.__contains__)
+                        server = ClusterRouter([self.address], RetryPolicy(), _quiet)
+                        self.tag = inference.queue_tag(slots.__contains__)
                         break
             except OSError:
                 self.own.close()
@@ -112,12 +117,14 @@ class Worker:
     # -- the loop -----------------------------------------------------------------------------
     def serve(self) -> None:
         """Answer requests until the node goes away."""
-        queue = _ai.queue_key(self.tag)
+        queue = inference.queue_key(self.tag)
         beat = 0.0
         while True:
             now = time.monotonic()
             if now - beat > HEARTBEAT_EVERY:
-                self.own.execute("SET", _ai.alive_key(self.tag), "1", "EX", _ai.ALIVE_SECONDS)
+                self.own.execute(
+                    "SET", inference.alive_key(self.tag), "1", "EX", inference.ALIVE_SECONDS
+                )
                 beat = now
             request = self._next_request(queue, IDLE_WAIT)
             if request is not None:
@@ -133,7 +140,7 @@ class Worker:
         if reply is None:
             return None
         try:
-            return _ai.decode_request(t.cast(list, reply)[1])
+            return inference.decode_request(t.cast(list, reply)[1])
         except ValueError:
             return None
 
@@ -142,8 +149,8 @@ class Worker:
         reply = request["reply"]
         self.own.pipeline(
             [
-                ("RPUSH", reply, _ai.encode_reply(error, **result)),
-                ("EXPIRE", reply, _ai.REPLY_EXPIRE_SECONDS),
+                ("RPUSH", reply, inference.encode_reply(error, **result)),
+                ("EXPIRE", reply, inference.REPLY_EXPIRE_SECONDS),
             ]
         )
 
@@ -173,26 +180,27 @@ class Worker:
         """(Re)load the model or script stored at ``key`` on this node."""
         items = t.cast(list, self.own.execute("HGETALL", key)) or []
         fields = {_text(items[i]): items[i + 1] for i in range(0, len(items), 2)}
-        kind = _text(fields.get(_ai.F_KIND))
+        kind = _text(fields.get(inference.F_KIND))
         options = {
             name: _text(value)
             for name, value in fields.items()
-            if not name.startswith("blob:") and name != _ai.F_SOURCE
+            if not name.startswith("blob:") and name != inference.F_SOURCE
         }
-        device = options.get(_ai.F_DEVICE, "CPU")
-        if kind == _ai.KIND_MODEL:
+        device = options.get(inference.F_DEVICE, "CPU")
+        if kind == inference.KIND_MODEL:
             blob = b"".join(
-                bytes(fields[_ai.blob_field(i)]) for i in range(int(options[_ai.F_CHUNKS]))
+                bytes(fields[inference.blob_field(i)])
+                for i in range(int(options[inference.F_CHUNKS]))
             )
             runner = backends.load_model(
-                options[_ai.F_BACKEND],
+                options[inference.F_BACKEND],
                 blob,
                 device,
-                [n for n in options.get(_ai.F_INPUTS, "").split(",") if n],
-                [n for n in options.get(_ai.F_OUTPUTS, "").split(",") if n],
+                [n for n in options.get(inference.F_INPUTS, "").split(",") if n],
+                [n for n in options.get(inference.F_OUTPUTS, "").split(",") if n],
             )
-        elif kind == _ai.KIND_SCRIPT:
-            runner = backends.TorchScript(_text(fields[_ai.F_SOURCE]), device)
+        elif kind == inference.KIND_SCRIPT:
+            runner = backends.TorchScript(_text(fields[inference.F_SOURCE]), device)
         else:
             raise KeyError(f"no model or script is stored under {key!r}")
         loaded = Loaded(kind, options, runner)
@@ -201,12 +209,12 @@ class Worker:
 
     def _get(self, key: str, kind: str) -> Loaded:
         """The loaded object at ``key``, reloaded if it was stored anew or is not in memory."""
-        version = self.own.execute("HGET", key, _ai.F_VERSION)
+        version = self.own.execute("HGET", key, inference.F_VERSION)
         if version is None:
             self.loaded.pop(key, None)
             raise KeyError(f"no {kind} is stored under {key!r}")
         loaded = self.loaded.get(key)
-        if loaded is None or loaded.options.get(_ai.F_VERSION) != _text(version):
+        if loaded is None or loaded.options.get(inference.F_VERSION) != _text(version):
             loaded = self.load(key)
         if loaded.kind != kind:
             raise KeyError(f"{key!r} is a {loaded.kind}, not a {kind}")
@@ -221,12 +229,12 @@ class Worker:
         if len(arrays) != len(keys):
             raise ValueError(f"the call produced {len(arrays)} output(s), {len(keys)} were named")
         for key, array in zip(keys, arrays, strict=True):
-            prepared, code = _tensor.prepare(np.ascontiguousarray(array))
+            prepared, code = tensor_format.prepare(np.ascontiguousarray(array))
             self.data.put(key, prepared, code)
 
     def run_script(self, request: dict[str, t.Any]) -> None:
         """Call a script function on the request's inputs."""
-        loaded = self._get(request["key"], _ai.KIND_SCRIPT)
+        loaded = self._get(request["key"], inference.KIND_SCRIPT)
         inputs = self._read(request["inputs"])
         outputs = self._timed(loaded, 1, lambda: loaded.runner.call(request["fn"], inputs))
         self._write(request["outputs"], outputs)
@@ -234,8 +242,8 @@ class Worker:
 
     def run_model(self, request: dict[str, t.Any], queue: str) -> None:
         """Run a model, batching other calls to it that are waiting or arrive in time."""
-        loaded = self._get(request["key"], _ai.KIND_MODEL)
-        batch_size = loaded.option(_ai.F_BATCH)
+        loaded = self._get(request["key"], inference.KIND_MODEL)
+        batch_size = loaded.option(inference.F_BATCH)
         if batch_size <= 0:
             inputs = self._read(request["inputs"])
             outputs = self._timed(loaded, _samples(inputs), lambda: loaded.runner(inputs))
@@ -250,8 +258,8 @@ class Worker:
     ) -> list[tuple[dict[str, t.Any], list[np.ndarray]]]:
         """Calls to the same model: until batch_size samples, or min_batch_size and no more
         waiting, or min_batch_timeout ms passed. Other requests wait in the backlog."""
-        min_size = loaded.option(_ai.F_MIN_BATCH)
-        timeout_ms = loaded.option(_ai.F_MIN_BATCH_TIMEOUT)
+        min_size = loaded.option(inference.F_MIN_BATCH)
+        timeout_ms = loaded.option(inference.F_MIN_BATCH_TIMEOUT)
         deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms else None
         inputs = self._read(first["inputs"])
         batch = [(first, inputs)]
@@ -333,10 +341,10 @@ class Worker:
         stats = loaded.stats
         result = {
             "key": key,
-            "type": "MODEL" if loaded.kind == _ai.KIND_MODEL else "SCRIPT",
-            "backend": loaded.options.get(_ai.F_BACKEND, "TORCH"),
-            "device": loaded.options.get(_ai.F_DEVICE, "CPU"),
-            "tag": loaded.options.get(_ai.F_TAG, ""),
+            "type": "MODEL" if loaded.kind == inference.KIND_MODEL else "SCRIPT",
+            "backend": loaded.options.get(inference.F_BACKEND, "TORCH"),
+            "device": loaded.options.get(inference.F_DEVICE, "CPU"),
+            "tag": loaded.options.get(inference.F_TAG, ""),
             "duration": stats.duration_us,
             "samples": stats.samples,
             "calls": stats.calls,

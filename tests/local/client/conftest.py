@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from smartredis._redis.connection import Connection
-from smartredis._redis.crc import SLOTS
-from smartredis._redis.protocol import ReplyError
+from smartredis.wire.connection import Connection
+from smartredis.wire.protocol import ReplyError
+from smartredis.wire.slots import SLOTS
 from smartsim import Experiment
 from smartsim._core.config import find_database_exe
 from smartsim._core.utils.network import find_free_port, find_free_ports

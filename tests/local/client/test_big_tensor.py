@@ -11,7 +11,8 @@ import os
 import numpy as np
 import pytest
 
-from smartredis import Client, _tensor
+from smartredis import Client
+from smartredis.wire import tensor as tensor_format
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("SMARTREDIS_SKIP_BIG_TENSOR") == "1",
@@ -23,8 +24,8 @@ def test_one_gib_tensor_round_trips(standalone_db):
     client = Client()
     array = np.arange(1 << 28, dtype=np.int32)  # 1 GiB
     client.put_tensor("huge", array)
-    assert client.key_exists(_tensor.part_key("huge", 2))  # three strings of < 512 MiB
-    assert not client.key_exists(_tensor.part_key("huge", 3))
+    assert client.key_exists(tensor_format.part_key("huge", 2))  # three strings of < 512 MiB
+    assert not client.key_exists(tensor_format.part_key("huge", 3))
     back = client.get_tensor("huge")
     assert back.shape == array.shape and np.array_equal(back, array)
     del back
@@ -33,4 +34,4 @@ def test_one_gib_tensor_round_trips(standalone_db):
     assert np.array_equal(target, array)
     client.delete_tensor("huge")
     assert not client.key_exists("huge")
-    assert not client.key_exists(_tensor.part_key("huge", 1))
+    assert not client.key_exists(tensor_format.part_key("huge", 1))

@@ -11,8 +11,6 @@ import numpy as np
 import pytest
 
 from smartredis import Client, ConfigOptions
-from smartredis._redis.connection import Connection
-from smartredis._redis.crc import hash_slot
 from smartredis.error import (
     RedisConnectionError,
     RedisReplyError,
@@ -20,6 +18,8 @@ from smartredis.error import (
     RedisTimeoutError,
 )
 from smartredis.logger import _LOGGER
+from smartredis.wire.connection import Connection
+from smartredis.wire.slots import hash_slot
 from smartsim._core.utils.network import find_free_port
 
 from .conftest import _start_server, _stop

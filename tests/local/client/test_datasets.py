@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smartredis import Client, Dataset, _tensor
-from smartredis._redis.connection import Connection
+from smartredis import Client, Dataset
 from smartredis.error import RedisKeyError, RedisRuntimeError
+from smartredis.wire import tensor as tensor_format
+from smartredis.wire.connection import Connection
 
 
 def _dataset(name: str, scale: int = 1) -> Dataset:
@@ -129,7 +130,7 @@ def test_a_dataset_missing_a_tensor(standalone_db):
 
 
 def test_split_tensors_inside_datasets(any_db, monkeypatch):
-    monkeypatch.setattr(_tensor, "PART_BYTES", 100)
+    monkeypatch.setattr(tensor_format, "PART_BYTES", 100)
     client = Client()
     ds = Dataset("big")
     ds.add_tensor("x", np.arange(100, dtype=np.int32))  # 400 bytes: 4 parts

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smartredis import Client, _tensor
-from smartredis._redis.connection import Connection
-from smartredis._redis.crc import hash_slot
+from smartredis import Client
 from smartredis.error import RedisKeyError, RedisRuntimeError
+from smartredis.wire import tensor as tensor_format
+from smartredis.wire.connection import Connection
+from smartredis.wire.slots import hash_slot
 
 DTYPES = ["float64", "float32", "int8", "int16", "int32", "int64", "uint8", "uint16"]
 SHAPES = [(), (1,), (7,), (3, 4), (2, 3, 4), (2, 1, 3, 1, 2), (0,), (3, 0)]
@@ -43,7 +44,7 @@ def test_stored_value_is_header_plus_raw_bytes(standalone_db):
     array = np.arange(6, dtype=np.float32).reshape(2, 3)
     Client().put_tensor("known", array)
     value = _raw_get(standalone_db, "known")
-    assert bytes(value) == _tensor.encode_header(2, (2, 3), 1) + array.tobytes()
+    assert bytes(value) == tensor_format.encode_header(2, (2, 3), 1) + array.tobytes()
 
 
 def test_fortran_input_comes_back_c_ordered(any_db):
@@ -180,11 +181,11 @@ def test_reading_a_non_tensor_key(standalone_db):
 @pytest.fixture
 def small_parts(monkeypatch):
     """Split tensors past 1000 bytes, to exercise parts without gigabytes."""
-    monkeypatch.setattr(_tensor, "PART_BYTES", 1000)
+    monkeypatch.setattr(tensor_format, "PART_BYTES", 1000)
 
 
 def _part_keys_present(client: Client, key: str, upto: int = 10) -> list[int]:
-    return [i for i in range(1, upto) if client.key_exists(_tensor.part_key(key, i))]
+    return [i for i in range(1, upto) if client.key_exists(tensor_format.part_key(key, i))]
 
 
 def test_split_tensors_round_trip_and_clean_up(any_db, small_parts):
@@ -213,6 +214,6 @@ def test_a_lost_part_is_reported(standalone_db, small_parts):
     client = Client()
     client.put_tensor("big", np.zeros(500))
     with Connection(standalone_db.addresses[0]) as conn:
-        conn.execute("DEL", _tensor.part_key("big", 2))
+        conn.execute("DEL", tensor_format.part_key("big", 2))
     with pytest.raises(RedisRuntimeError, match="lost part 2"):
         client.get_tensor("big")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smartredis._redis.protocol import Chunks, Reader
+from smartredis.wire.protocol import Chunks, Reader
 
 MAGIC = b"SRTN"
 VERSION = 1

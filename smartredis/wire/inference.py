@@ -15,7 +15,7 @@ import json
 import typing as t
 import uuid
 
-from smartredis._redis.crc import hash_slot
+from smartredis.wire.slots import hash_slot
 
 KIND_MODEL = "model"
 KIND_SCRIPT = "script"

@@ -6,7 +6,7 @@ import socket
 import typing as t
 from dataclasses import dataclass
 
-from smartredis._redis.protocol import (
+from smartredis.wire.protocol import (
     Arg,
     Reader,
     Reply,

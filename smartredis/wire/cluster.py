@@ -1,4 +1,4 @@
-"""A Redis Cluster: the slot map from CLUSTER SLOTS, routing by key slot, MOVED/ASK handling.
+"""Routing to a Redis Cluster: the slot map from CLUSTER SLOTS, routing by key slot, MOVED/ASK.
 
 Each primary gets one connection (opened on first use). A MOVED reply updates the slot and
 reloads the whole map; an ASK reply sends that one command to the importing node after
@@ -11,11 +11,11 @@ import functools
 import random
 import typing as t
 
-from smartredis._redis.connection import Address, Connection
-from smartredis._redis.crc import SLOTS, hash_slot
-from smartredis._redis.protocol import ProtocolError, Reply, ReplyError
-from smartredis._redis.retry import DEBUG, LogHook, RetryPolicy
-from smartredis._redis.server import Key, Server
+from smartredis.wire.connection import Address, Connection
+from smartredis.wire.protocol import ProtocolError, Reply, ReplyError
+from smartredis.wire.retry import DEBUG, LogHook, RetryPolicy
+from smartredis.wire.router import Key, Router
+from smartredis.wire.slots import SLOTS, hash_slot
 
 SlotRange = tuple[int, int, Address]
 
@@ -56,8 +56,8 @@ def parse_redirect(err: ReplyError) -> tuple[str, int, Address] | None:
     return parts[0], int(parts[1]), Address(host=host.strip("[]"), port=int(port))
 
 
-class Cluster(Server):
-    """A sharded database: each key goes to the primary that owns its hash slot."""
+class ClusterRouter(Router):
+    """The router for a Redis Cluster: each key goes to the primary that owns its hash slot."""
 
     is_cluster = True
 

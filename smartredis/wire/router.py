@@ -1,8 +1,9 @@
-"""A database as the client sees it: where each command goes, and the retry loop around it.
+"""The client's command router: which node of a database each command goes to, and the
+retry loop around it. It is the client side of the conversation, not a server.
 
-:class:`Server` owns the loop (reconnects within the command budget, redirects, "try again"
-replies); a subclass only says where a key lives (:class:`Standalone` here, the cluster in
-:mod:`smartredis._redis.cluster`).
+:class:`Router` owns the loop (reconnects within the command budget, redirects, "try again"
+replies); a subclass only says where a key lives (:class:`StandaloneRouter` here,
+:class:`~smartredis.wire.cluster.ClusterRouter` in :mod:`smartredis.wire.cluster`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import socket
 import typing as t
 
-from smartredis._redis.connection import Address, Connection
-from smartredis._redis.protocol import Arg, ProtocolError, Reader, Reply, ReplyError, T
-from smartredis._redis.retry import (
+from smartredis.wire.connection import Address, Connection
+from smartredis.wire.protocol import Arg, ProtocolError, Reader, Reply, ReplyError, T
+from smartredis.wire.retry import (
     DEBUG,
     INFO,
     AddressError,
@@ -42,8 +43,9 @@ def _text(key: Key) -> str:
     return key.decode(errors="replace") if isinstance(key, bytes) else (key or "")
 
 
-class Server:
-    """Commands to one database (one node or a cluster), with retries; not thread-safe."""
+class Router:
+    """The client's router for one database (one node or a cluster): sends each command to the
+    node that serves its key over lazily opened connections, with retries; not thread-safe."""
 
     is_cluster = False
 
@@ -258,8 +260,8 @@ class Server:
         return out
 
 
-class Standalone(Server):
-    """One database node, reached over TCP or a Unix socket."""
+class StandaloneRouter(Router):
+    """The router for a database of one node (TCP or Unix socket): every command goes there."""
 
     def __init__(self, address: Address, policy: RetryPolicy, log: LogHook) -> None:
         super().__init__(policy, log)

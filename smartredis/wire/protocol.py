@@ -33,7 +33,7 @@ _RECV_SIZE = 64 * 1024
 class ReplyError(Exception):
     """An error reply from the server (``-ERR ...``); the message is the server's text.
 
-    The server layer fills ``command`` and ``key`` when it raises one, for error messages.
+    The router fills ``command`` and ``key`` when it raises one, for error messages.
     """
 
     command: str = ""

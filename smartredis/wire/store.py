@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from smartredis import _tensor
-from smartredis._redis.crc import hash_slot
-from smartredis._redis.protocol import Reply, ReplyError
-from smartredis._redis.server import Command, Server
 from smartredis.error import RedisKeyError, _MissingKeyRuntimeError
+from smartredis.wire import tensor as tensor_format
+from smartredis.wire.protocol import Reply, ReplyError
+from smartredis.wire.router import Command, Router
+from smartredis.wire.slots import hash_slot
 
-_HEAD = ("GETRANGE", 0, _tensor.FIXED_SIZE - 1)
+_HEAD = ("GETRANGE", 0, tensor_format.FIXED_SIZE - 1)
 
 
 def head_command(key: str) -> Command:
@@ -38,7 +38,7 @@ def raise_errors(replies: list[Reply], commands: list[Command]) -> None:
 class TensorStore:
     """Tensor reads and writes on one database."""
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Router) -> None:
         self._server = server
 
     # -- writing --------------------------------------------------------------------------------
@@ -49,9 +49,9 @@ class TensorStore:
 
         The slot commands are a header read (for :meth:`drop_stale`) and the SET of part 0.
         """
-        values = _tensor.encode(array, code)
+        values = tensor_format.encode(array, code)
         parts = [
-            (_tensor.part_key(key, i), ("SET", _tensor.part_key(key, i), value))
+            (tensor_format.part_key(key, i), ("SET", tensor_format.part_key(key, i), value))
             for i, value in enumerate(values[1:], start=1)
         ]
         return [head_command(key), ("SET", key, values[0])], parts, len(values)
@@ -64,7 +64,9 @@ class TensorStore:
     def drop_stale(self, key: str, old_head: Reply, nparts: int) -> None:
         """Remove parts an earlier, bigger tensor at ``key`` left behind (``old_head``: its
         header as read before the write)."""
-        old = _tensor.stored_nparts(old_head if isinstance(old_head, (bytes, bytearray)) else None)
+        old = tensor_format.stored_nparts(
+            old_head if isinstance(old_head, (bytes, bytearray)) else None
+        )
         self._drop_parts(key, nparts, old)
 
     def put(self, key: str, array: np.ndarray, code: int) -> None:
@@ -82,42 +84,46 @@ class TensorStore:
         :raises RedisKeyError: nothing is stored at ``key``
         :raises TensorFormatError: the value is not a tensor, or does not fit ``target``
         """
-        sink = _tensor.StreamInto(key, target)
+        sink = tensor_format.StreamInto(key, target)
         header = self._server.execute_streamed(key, ("GET", key), sink.first)
         if header is None:
             raise RedisKeyError(f"The tensor {name!r} does not exist (key {key!r})", key=key)
-        assert isinstance(header, _tensor.Header)
+        assert isinstance(header, tensor_format.Header)
         for index in range(1, header.nparts):
-            part = _tensor.part_key(key, index)
+            part = tensor_format.part_key(key, index)
             if self._server.execute_streamed(part, ("GET", part), sink.part(index)) is None:
-                raise _tensor.TensorFormatError(f"The tensor at key {key!r} lost part {index}")
+                raise tensor_format.TensorFormatError(
+                    f"The tensor at key {key!r} lost part {index}"
+                )
         return sink.result()
 
     def from_value(self, key: str, value: Reply) -> np.ndarray:
         """The tensor whose part 0 is ``value`` (fetched already), reading any further parts."""
         if not isinstance(value, (bytes, bytearray)):
-            raise _tensor.TensorFormatError(f"The value at key {key!r} is not a tensor")
-        header, part0 = _tensor.from_value(value, key)
+            raise tensor_format.TensorFormatError(f"The value at key {key!r} is not a tensor")
+        header, part0 = tensor_format.from_value(value, key)
         if header.nparts == 1:
             return part0.view(header.dtype).reshape(header.shape)
         parts: list = [part0]
         for index in range(1, header.nparts):
-            part = _tensor.part_key(key, index)
+            part = tensor_format.part_key(key, index)
             data = self._server.execute(part, "GET", part)
             if not isinstance(data, (bytes, bytearray)):
-                raise _tensor.TensorFormatError(f"The tensor at key {key!r} lost part {index}")
-            _tensor.check_part(header, index, len(data), key)
+                raise tensor_format.TensorFormatError(
+                    f"The tensor at key {key!r} lost part {index}"
+                )
+            tensor_format.check_part(header, index, len(data), key)
             parts.append(data)
-        return _tensor.assemble(header, parts)
+        return tensor_format.assemble(header, parts)
 
     def stored_parts(self, key: str) -> int:
         """How many strings the tensor at ``key`` spans (0: none there)."""
         head = self._server.execute(key, *head_command(key))
-        return _tensor.stored_nparts(head if isinstance(head, (bytes, bytearray)) else None)
+        return tensor_format.stored_nparts(head if isinstance(head, (bytes, bytearray)) else None)
 
     def piece_keys(self, key: str, nparts: int) -> list[str]:
         """Every key of a tensor of ``nparts`` parts, part 0 last."""
-        return [_tensor.part_key(key, i) for i in range(1, nparts)] + [key]
+        return [tensor_format.part_key(key, i) for i in range(1, nparts)] + [key]
 
     # -- removing, copying, moving --------------------------------------------------------------
     def delete(self, key: str) -> None:
@@ -182,5 +188,5 @@ class TensorStore:
 
     def _drop_parts(self, key: str, keep: int, old: int) -> None:
         for index in range(max(keep, 1), old):
-            part = _tensor.part_key(key, index)
+            part = tensor_format.part_key(key, index)
             self._server.execute(part, "UNLINK", part)

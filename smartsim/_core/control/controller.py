@@ -2,36 +2,31 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 import typing as t
 
-from smartsim._core.config import get_config
-from smartsim._core.control import checkpoint, dbcluster, dbobjects, jobrecord
+from smartsim._core.control import checkpoint, dblaunch, dbobjects, jobrecord
+from smartsim._core.control.dblaunch import settings_env
 from smartsim._core.control.job import Job
 from smartsim._core.control.jobmanager import JobManager
 from smartsim._core.control.manifest import Manifest
 from smartsim._core.launcher import create_launcher
 from smartsim._core.launcher.base import Launcher
 from smartsim._core.launcher.step import BatchStep, Step
-from smartsim._core.utils.network import port_in_use
 from smartsim.database import Orchestrator
-from smartsim.database.orchestrator import PACKAGE_ROOT
 from smartsim.entity import EntitySequence, Model, SmartSimEntity
 from smartsim.error import SmartSimError, SSDBIDConflictError, SSUnsupportedError
 from smartsim.log import get_logger
-from smartsim.status import TERMINAL_STATUSES, SmartSimStatus
+from smartsim.status import SmartSimStatus
 
 logger = get_logger(__name__)
 
 DEFAULT_DB_ID = "orchestrator"
-COLOCATED_ENTRYPOINT = "smartsim._core.entrypoints.colocated"
 
 
 def db_env_suffix(db_identifier: str) -> str:
@@ -61,42 +56,6 @@ def client_env(model: Model, dbs: t.Iterable[Orchestrator]) -> dict[str, str]:
     return env
 
 
-def settings_env(env_vars: dict[str, str | None]) -> dict[str, str]:
-    """The run settings' variables; a None value passes the driver's own value through."""
-    return {
-        name: (os.environ.get(name, "") if value is None else str(value))
-        for name, value in env_vars.items()
-    }
-
-
-def colocated_wrapper(model: Model) -> list[str]:
-    """The colocated entrypoint that runs a model's database beside it; the launcher puts the
-    model's command after it (``... -- exe args``)."""
-    colo = model.colocated_db_settings
-    argv = [sys.executable, "-m", COLOCATED_ENTRYPOINT, "--name", model.name]
-    if colo.get("unix_socket"):
-        argv += ["--unix-socket", colo["unix_socket"]]
-        argv += ["--socket-permissions", str(colo["socket_permissions"])]
-    else:
-        argv += ["--port", str(colo["port"])]
-        ifnames = colo["ifname"] if isinstance(colo["ifname"], list) else [colo["ifname"]]
-        for ifname in ifnames:
-            if ifname != "lo":
-                argv += ["--ifname", ifname]
-    if colo.get("custom_pinning"):
-        argv += ["--cpus", colo["custom_pinning"]]
-    for key, value in colo.get("extra_db_args", {}).items():
-        argv += ["--conf", key, value]
-    if dbobjects.attached_objects([model]):
-        argv += ["--db-objects", colocated_spec_path(model)]
-    return [*argv, "--"]
-
-
-def colocated_spec_path(model: Model) -> str:
-    """Where the ML objects that a colocated model's entrypoint loads are described."""
-    return os.path.join(model.path, ".smartsim", f"{model.name}-db-objects.json")
-
-
 class Controller:
     """Everything an Experiment does with processes, for one launcher."""
 
@@ -111,6 +70,7 @@ class Controller:
         self._launcher: Launcher | None = None
         self._active_dbs: dict[str, Orchestrator] = {}
         self._interrupt_handlers = False
+        self._dbs = dblaunch.DBLaunch(launcher, lambda: self.launcher, self._jobs)
 
     @property
     def launcher(self) -> Launcher:
@@ -185,11 +145,7 @@ class Controller:
         assert model.run_settings is not None
         os.makedirs(model.path, exist_ok=True)
         if model.colocated:
-            objects = dbobjects.attached_objects([model])
-            if objects:
-                dbobjects.write_spec(
-                    objects, os.path.dirname(colocated_spec_path(model)), model.name
-                )
+            dblaunch.write_colocated_spec(model)
         env = settings_env(model.run_settings.env_vars)
         env.update(client_env(model, dbs))
         argv = self._model_step_argv(model)
@@ -205,44 +161,8 @@ class Controller:
 
     def _model_step_argv(self, model: Model) -> list[str]:
         assert model.run_settings is not None
-        wrapper = colocated_wrapper(model) if model.colocated else None
+        wrapper = dblaunch.colocated_wrapper(model) if model.colocated else None
         return self.launcher.argv(model.run_settings, model.path, wrapper)
-
-    def _shard_steps(self, db: Orchestrator) -> list[Step]:
-        """Assign each shard its port and addresses, and build its step."""
-        launcher = self.launcher
-        server = get_config().database_exe
-        addresses = launcher.bind_addresses(db.interfaces)
-        steps = []
-        for i, shard in enumerate(db.entities):
-            shard.port = db.port + i if launcher.shards_share_host else db.port
-            if addresses is not None:
-                shard.hosts = list(addresses)
-                for address in addresses:
-                    if port_in_use(address, shard.port):
-                        raise SmartSimError(
-                            f"Port {shard.port} on {address}, needed by database shard "
-                            f"{shard.name}, is already in use; choose another port "
-                            "(create_database(port=...))"
-                        )
-            settings = copy.deepcopy(db.run_settings)
-            assert settings is not None
-            settings.add_exe_args(["--name", shard.name, "--port", str(shard.port)])
-            settings.add_exe_args(["--dir", db.path, "--server", server])
-            for address in addresses or []:
-                settings.add_exe_args(["--address", address])
-            if addresses is None:
-                for interface in db.interfaces:
-                    settings.add_exe_args(["--ifname", interface])
-            if db.is_clustered:
-                settings.add_exe_args("--cluster")
-            for key, value in db.db_conf.items():
-                settings.exe_args.extend(["--conf", key, value])
-            shard.run_settings = settings
-            argv = launcher.argv(settings, db.path)
-            env = {**settings_env(settings.env_vars), "PYTHONPATH": PACKAGE_ROOT}
-            steps.append(Step(shard.name, shard.type, argv, db.path, env))
-        return steps
 
     # -- start ------------------------------------------------------------------------------
 
@@ -254,7 +174,8 @@ class Controller:
         launched: list[str] = []
         try:
             for db in manifest.dbs:
-                self._launch_db(db, launched)
+                self._dbs.start(db, functools.partial(self._submit, is_db=True, launched=launched))
+                self._active_dbs[db.db_identifier] = db
             dbs = self.active_dbs
             self._store_db_objects(manifest, dbs)
             self._submit(self._entity_steps(manifest, dbs), is_db=False, launched=launched)
@@ -329,43 +250,6 @@ class Controller:
                 jobrecord.append(self._exp_path, entries)
         return job_ids
 
-    def _launch_db(self, db: Orchestrator, launched: list[str]) -> None:
-        os.makedirs(db.path, exist_ok=True)
-        db.remove_stale_files()
-        steps = self._shard_steps(db)
-        units: list[Step | BatchStep] = list(steps)
-        if db.batch_settings is not None:
-            units = [BatchStep(db.name, db.path, db.batch_settings, steps)]
-        job_ids = self._submit(units, is_db=True, launched=launched)
-        shard_names = [shard.name for shard in db.entities]
-
-        def dead_shard() -> str | None:
-            for name in shard_names:
-                if self.status_of_name(name) in TERMINAL_STATUSES:
-                    return name
-            return None
-
-        timeout = get_config().db_ready_timeout
-        try:
-            if not all(shard.hosts for shard in db.entities):
-                found = self.launcher.job_addresses(job_ids, db.interfaces, timeout)
-                for shard, hosts in zip(db.entities, found, strict=True):
-                    shard.hosts = hosts
-            addresses = [shard.address for shard in db.entities]
-            dbcluster.wait_until_answering(addresses, dead_shard, timeout)
-            if db.is_clustered:
-                dbcluster.create_cluster(addresses, dead_shard, timeout)
-        except SmartSimError as exc:
-            raise SmartSimError(
-                f"Database {db.db_identifier} did not start: {exc}\n" + _output_tails(db)
-            ) from exc
-        self._active_dbs[db.db_identifier] = db
-        checkpoint.write(db, job_ids, self.launcher.name)
-        logger.info(
-            f"Database {db.db_identifier} is ready at {', '.join(addresses)}"
-            + (" (cluster)" if db.is_clustered else "")
-        )
-
     def _forget_db(self, db: Orchestrator) -> None:
         if self._active_dbs.get(db.db_identifier) is db:
             del self._active_dbs[db.db_identifier]
@@ -376,23 +260,7 @@ class Controller:
 
         :raises SmartSimError: the file is unreadable, or the database does not answer
         """
-        db, job_ids, launcher_name = checkpoint.read(checkpoint_file)
-        if launcher_name != self._launcher_name:
-            raise SmartSimError(
-                f"Database {db.db_identifier} was launched with the {launcher_name} launcher; "
-                f"this experiment uses {self._launcher_name}"
-            )
-        if db.db_identifier in self._active_dbs:
-            raise SSDBIDConflictError(f"Database {db.db_identifier} is already in this experiment")
-        if not db.is_active():
-            raise SmartSimError(
-                f"Database {db.db_identifier} recorded in {checkpoint_file} does not answer at "
-                f"{', '.join(shard.address for shard in db.entities)}"
-            )
-        for shard, job_id in zip(db.entities, job_ids, strict=True):
-            if not self.launcher.adopt(job_id):
-                raise SmartSimError(f"Shard {shard.name} (job {job_id}) is no longer running")
-            self._jobs.add_run(shard.name, shard.type, True, job_id, self.launcher.name)
+        db = self._dbs.reconnect(checkpoint_file, self._active_dbs)
         self._active_dbs[db.db_identifier] = db
         return db
 
@@ -507,18 +375,3 @@ class Controller:
         for db in self.active_dbs:
             self._forget_db(db)
 
-
-def _output_tails(db: Orchestrator, lines: int = 5) -> str:
-    """The last lines each shard wrote, to show why a database did not start."""
-    parts = []
-    for shard in db.entities:
-        for suffix in ("out", "err"):
-            path = os.path.join(db.path, f"{shard.name}.{suffix}")
-            try:
-                with open(path, encoding="utf-8", errors="replace") as handle:
-                    tail = handle.read().splitlines()[-lines:]
-            except OSError:
-                continue
-            if tail:
-                parts.append(f"--- {path} ---\n" + "\n".join(tail))
-    return "\n".join(parts)

@@ -27,6 +27,42 @@ from smartsim._core.entrypoints.server import (
 )
 from smartsim._core.utils.network import LOOPBACK, get_ip_from_interface
 
+MODULE = "smartsim._core.entrypoints.colocated"
+"""What ``python -m`` runs (this module's ``__name__`` is ``__main__`` when it does)."""
+
+
+def argv(
+    name: str,
+    *,
+    port: int | None = None,
+    ifnames: list[str] | None = None,
+    unix_socket: str | None = None,
+    socket_permissions: int | None = None,
+    cpus: str | None = None,
+    conf: dict[str, str] | None = None,
+    db_objects: str | None = None,
+    app: list[str] | None = None,
+) -> list[str]:
+    """The options that follow ``python -m smartsim._core.entrypoints.colocated``, as
+    :func:`parse_args` reads them, then ``--`` and ``app`` (the launcher appends the model's
+    command when ``app`` is None). None leaves an option to its default."""
+    options = ["--name", name]
+    if port is not None:
+        options += ["--port", str(port)]
+    for ifname in ifnames or []:
+        options += ["--ifname", ifname]
+    if unix_socket is not None:
+        options += ["--unix-socket", unix_socket]
+    if socket_permissions is not None:
+        options += ["--socket-permissions", str(socket_permissions)]
+    if cpus:
+        options += ["--cpus", cpus]
+    for key, value in (conf or {}).items():
+        options += ["--conf", key, value]
+    if db_objects is not None:
+        options += ["--db-objects", db_objects]
+    return [*options, "--", *(app or [])]
+
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     """The options before ``--`` and the application's command after it."""

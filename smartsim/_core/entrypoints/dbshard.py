@@ -5,7 +5,8 @@ Other options: ``--ifname NAME`` (bind that interface's address, resolved on thi
 ``--server PATH``, ``--dir DIR``, ``--cluster``, ``--conf KEY VALUE`` (repeatable).
 The server runs as a child; termination signals are forwarded to it, and this process exits
 with the server's code once it is gone. The options are read by hand, not with argparse, to
-keep the shard's start-up short (see server.py).
+keep the shard's start-up short (see server.py); :func:`argv` builds them for the driver, and
+a new option goes into both it and :func:`parse_args`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,35 @@ from smartsim._core.entrypoints.server import (
 
 _REPEATED = {"--address", "--ifname"}
 _SINGLE = {"--name", "--port", "--server", "--dir"}
+
+
+def argv(
+    name: str,
+    port: int,
+    *,
+    workdir: str | None = None,
+    server: str | None = None,
+    addresses: list[str] | None = None,
+    ifnames: list[str] | None = None,
+    cluster: bool = False,
+    conf: dict[str, str] | None = None,
+) -> list[str]:
+    """The options that follow ``python -S -m smartsim._core.entrypoints.dbshard``, as
+    :func:`parse_args` reads them (the driver builds shard commands with it; no imports)."""
+    options = ["--name", name, "--port", str(port)]
+    if workdir is not None:
+        options += ["--dir", workdir]
+    if server is not None:
+        options += ["--server", server]
+    for address in addresses or []:
+        options += ["--address", address]
+    for ifname in ifnames or []:
+        options += ["--ifname", ifname]
+    if cluster:
+        options.append("--cluster")
+    for key, value in (conf or {}).items():
+        options += ["--conf", key, value]
+    return options
 
 
 def parse_args(argv: list[str]) -> dict[str, object]:

@@ -10,14 +10,21 @@ from smartsim.error import AllocationError, LauncherError
 from smartsim.wlm import slurm
 
 
-def test_get_and_release_allocation():
-    alloc = slurm.get_allocation(nodes=1, time="00:02:00", options={"exclusive": None})
-    state = subprocess.run(
-        ["squeue", "--noheader", f"--jobs={alloc}", "--format=%T|%j"],
+def _state(job: str) -> str:
+    """``STATE|name`` of a job as squeue shows it."""
+    return subprocess.run(
+        ["squeue", "--noheader", "--states=all", f"--jobs={job}", "--format=%T|%j"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
-    assert state == "RUNNING|SmartSim"
-    slurm.release_allocation(alloc)
+
+
+def test_get_and_release_allocation():
+    alloc = slurm.get_allocation(nodes=1, time="00:02:00", options={"exclusive": None})
+    try:
+        assert _state(alloc) == "RUNNING|SmartSim"
+    finally:
+        slurm.release_allocation(alloc)
+    assert _state(alloc).split("|")[0] in ("CANCELLED", "COMPLETING")
 
 
 def test_allocation_beyond_the_cluster_is_refused():

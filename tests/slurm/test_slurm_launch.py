@@ -225,11 +225,26 @@ def test_batch_orchestrator_and_batch_model_reaching_it(exp):
     assert exp.get_status(db) == [S.STATUS_CANCELLED]
 
 
-def test_pending_batch_job_shows_queued_then_cancelled(exp):
+def test_pending_batch_job_shows_queued_then_cancelled(exp, monkeypatch):
+    launcher = exp._control.launcher
+    answers: list[dict] = []
+    query = launcher.query_status
+
+    def recorded(job_ids):
+        infos = query(job_ids)
+        answers.append(infos or {})
+        return infos
+
+    monkeypatch.setattr(launcher, "query_status", recorded)
     batch = exp.create_batch_settings(nodes=1, batch_args={"begin": "now+1hour"})
     model = exp.create_model("later", exp.create_run_settings("true"), batch_settings=batch)
     exp.start(model, block=False)
-    time.sleep(0.3)
+    job = exp._control.jobs()[0].current.job_id
+    deadline = time.monotonic() + 10
+    while not any(job in infos for infos in answers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    seen = [infos[job].status for infos in answers if job in infos]
+    assert seen and set(seen) == {S.STATUS_QUEUED}  # Slurm's PENDING, as sacct answered it
     assert exp.get_status(model) == [S.STATUS_QUEUED]
     exp.stop(model)
     assert exp.get_status(model) == [S.STATUS_CANCELLED]

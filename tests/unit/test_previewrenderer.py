@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-from smartsim._core.control import previewrenderer
+from smartsim import Experiment
 from smartsim._core.control.previewrenderer import Format, Verbosity, preview, render
 from smartsim.entity import Ensemble, Model
 from smartsim.error import SSUnsupportedError
@@ -511,7 +511,18 @@ def test_enum_values_as_smartsim() -> None:
     assert [v.value for v in Verbosity] == ["info", "debug", "developer"]
     assert Verbosity.INFO == "info" and Format.PLAINTEXT == "plain_text"
     assert [f.value for f in Format] == ["plain_text"]
-    assert previewrenderer.Verbosity is Verbosity
+
+
+def test_experiment_preview_defaults_to_info(tmp_path, capsys) -> None:
+    exp = Experiment("example-experiment", exp_path=str(tmp_path))
+    model = make_model()
+    exp.preview(model)
+    shown = capsys.readouterr().out
+    expected = render("example-experiment", str(tmp_path), "local", [model], [], [])
+    assert shown == expected + "\n"
+    assert shown != render(
+        "example-experiment", str(tmp_path), "local", [model], [], [], verbosity_level="debug"
+    ) + "\n"
 
 
 # -- output ----------------------------------------------------------------------------------

@@ -20,6 +20,12 @@ STATE = Path(os.environ["FAKE_WLM_DIR"])
 RUNNER = 'bash "$0" > "$1" 2> "$2"; echo $? > "$3"'
 
 
+def _log(*words: str) -> None:
+    """Append one JSON list (a tool and its arguments, or ``submit <id>``) to the log."""
+    with open(STATE / "log", "a") as log:
+        log.write(json.dumps(words) + "\n")
+
+
 def _next_id() -> int:
     counter = STATE / "counter"
     number = int(counter.read_text()) + 1 if counter.exists() else 100
@@ -41,8 +47,7 @@ def _start(job_id: str, script_path: Path, name: str, out: str, err: str) -> Non
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
     (STATE / f"{job_id}.json").write_text(json.dumps({"pid": proc.pid, "name": name}))
-    with open(STATE / "log", "a") as log:
-        log.write(f"submit {job_id}\n")
+    _log("submit", job_id)
 
 
 def _job(job_id: str) -> tuple[dict, int | None] | None:
@@ -159,6 +164,5 @@ TOOLS = {f.__name__: f for f in (qsub, qstat, qdel, bsub, bjobs, bkill)}
 
 if __name__ == "__main__":
     tool = sys.argv[1]
-    with open(STATE / "log", "a") as log:
-        log.write(f"{tool}\n")
+    _log(*sys.argv[1:])
     sys.exit(TOOLS[tool](sys.argv[2:]))

@@ -27,7 +27,7 @@ Modules:
 from smartredis.wire import inference, tensor
 from smartredis.wire.cluster import ClusterRouter
 from smartredis.wire.connection import Address, Connection
-from smartredis.wire.protocol import ProtocolError, ReplyError
+from smartredis.wire.protocol import Chunks, ProtocolError, ReplyError
 from smartredis.wire.retry import AddressError, RetryPolicy, ServerTimeout, ServerUnavailable
 from smartredis.wire.router import Router, StandaloneRouter
 from smartredis.wire.slots import SLOTS, hash_slot
@@ -36,6 +36,7 @@ from smartredis.wire.store import TensorStore
 __all__ = [
     "SLOTS",
     "Address",
+    "Chunks",
     "AddressError",
     "ClusterRouter",
     "Connection",

@@ -9,6 +9,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from smartsim._core import aimodule
 from smartsim.error import SSConfigError
 
 
@@ -103,3 +104,33 @@ def find_database_exe() -> str:
             "SMARTSIM_DB_SERVER=path to use one on PATH"
         )
     return str(bundled)
+
+
+@dataclass(frozen=True)
+class AIModule:
+    """The Valkey module that gives a database the AI.* commands, or why there is none."""
+
+    path: str | None
+    reason: str
+    """Empty when ``path`` is set; otherwise what the database's log and ``smart info`` say."""
+
+
+def find_ai_module() -> AIModule:
+    """The smartsim-ai module the database servers load.
+
+    ``SMARTSIM_AI_MODULE``: a path to use instead of the one ``pip install`` built, or
+    ``off`` to start databases without it. Without the module the database works for
+    tensors, datasets and lists, but models and scripts cannot be stored or run.
+    """
+    explicit = os.environ.get("SMARTSIM_AI_MODULE", "")
+    if explicit.lower() in ("off", "0", "none", "no"):
+        return AIModule(None, f"SMARTSIM_AI_MODULE={explicit} turned it off")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise SSConfigError(f"SMARTSIM_AI_MODULE={explicit!r} is not a file")
+        return AIModule(str(path.resolve()), "")
+    library = aimodule.built_library()
+    if library is None:
+        return AIModule(None, aimodule.build_failure())
+    return AIModule(library, "")

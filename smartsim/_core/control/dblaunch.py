@@ -14,7 +14,7 @@ import os
 import sys
 import typing as t
 
-from smartsim._core.config import get_config
+from smartsim._core.config import find_ai_module, get_config
 from smartsim._core.control import checkpoint, dbcluster, dbobjects
 from smartsim._core.control.jobmanager import JobManager
 from smartsim._core.entrypoints import colocated, dbshard
@@ -61,6 +61,8 @@ class DBLaunch:
         """Assign each shard its port and addresses, and build its step."""
         launcher = self._launcher()
         server = get_config().database_exe
+        module = find_ai_module()
+        threads = db.queue_threads
         addresses = launcher.bind_addresses(db.interfaces)
         steps = []
         for i, shard in enumerate(db.entities):
@@ -86,6 +88,11 @@ class DBLaunch:
                     ifnames=list(db.interfaces) if addresses is None else None,
                     cluster=db.is_clustered,
                     conf=db.db_conf,
+                    module=module.path,
+                    no_module=module.reason or None,
+                    workers=threads["threads_per_queue"],
+                    inter_op=threads["inter_op_threads"],
+                    intra_op=threads["intra_op_threads"],
                 )
             )
             shard.run_settings = settings
@@ -191,6 +198,8 @@ def colocated_wrapper(model: Model) -> list[str]:
     """The colocated entrypoint that runs a model's database beside it; the launcher puts the
     model's command after it (``... -- exe args``)."""
     colo = model.colocated_db_settings
+    module = find_ai_module()
+    threads = colo.get("rai_args") or {}
     if colo.get("unix_socket"):
         connection: dict[str, t.Any] = {
             "unix_socket": colo["unix_socket"],
@@ -206,6 +215,11 @@ def colocated_wrapper(model: Model) -> list[str]:
         cpus=colo.get("custom_pinning") or None,
         conf=colo.get("extra_db_args", {}),
         db_objects=colocated_spec_path(model) if dbobjects.attached_objects([model]) else None,
+        module=module.path,
+        no_module=module.reason or None,
+        workers=threads.get("threads_per_queue"),
+        inter_op=threads.get("inter_op_parallelism"),
+        intra_op=threads.get("intra_op_parallelism"),
     )
     return [sys.executable, "-m", colocated.MODULE, *options]
 

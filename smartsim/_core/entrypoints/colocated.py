@@ -18,12 +18,13 @@ from smartsim._core.config import find_database_exe, get_config
 from smartsim._core.control import dbobjects
 from smartsim._core.entrypoints.nodeshare import NodeShare, share_key
 from smartsim._core.entrypoints.server import (
-    WORKER_MODULE,
+    Workers,
     forward_signals,
     server_argv,
     spawn,
     stop,
     wait,
+    worker_argv,
 )
 from smartsim._core.utils.network import LOOPBACK, get_ip_from_interface
 
@@ -41,6 +42,11 @@ def argv(
     cpus: str | None = None,
     conf: dict[str, str] | None = None,
     db_objects: str | None = None,
+    module: str | None = None,
+    no_module: str | None = None,
+    workers: int | None = None,
+    inter_op: int | None = None,
+    intra_op: int | None = None,
     app: list[str] | None = None,
 ) -> list[str]:
     """The options that follow ``python -m smartsim._core.entrypoints.colocated``, as
@@ -61,6 +67,15 @@ def argv(
         options += ["--conf", key, value]
     if db_objects is not None:
         options += ["--db-objects", db_objects]
+    for flag, value in (
+        ("--module", module),
+        ("--no-module", no_module),
+        ("--workers", workers),
+        ("--inter-op", inter_op),
+        ("--intra-op", intra_op),
+    ):
+        if value is not None:
+            options += [flag, str(value)]
     return [*options, "--", *(app or [])]
 
 
@@ -78,6 +93,11 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--cpus", default="", help="CPU ids to pin the server to, e.g. 0,1")
     parser.add_argument("--server", default=None, help="server binary (default: configured)")
     parser.add_argument("--db-objects", default=None, help="spec of ML objects to store first")
+    parser.add_argument("--module", default=None, help="the smartsim-ai module to load")
+    parser.add_argument("--no-module", default=None, help="why there is no module (logged)")
+    parser.add_argument("--workers", type=int, default=1, help="inference workers")
+    parser.add_argument("--inter-op", type=int, default=None, help="backend inter-op threads")
+    parser.add_argument("--intra-op", type=int, default=None, help="backend intra-op threads")
     parser.add_argument(
         "--conf",
         nargs=2,
@@ -130,9 +150,9 @@ def _fail(args: argparse.Namespace, message: str) -> int:
     return 1
 
 
-def start_database(args: argparse.Namespace, address: str) -> tuple[int, int] | str:
-    """Start server and inference worker, store the ML objects; (server, worker) pids, or
-    what went wrong."""
+def start_database(args: argparse.Namespace, address: str) -> tuple[int, Workers | None] | str:
+    """Start server and inference workers, store the ML objects; the server's pid and the
+    workers, or what went wrong."""
     workdir = os.getcwd()
     try:
         bind = _bind_addresses(args.ifname) if args.port else None
@@ -146,6 +166,7 @@ def start_database(args: argparse.Namespace, address: str) -> tuple[int, int] | 
         unix_socket=args.unix_socket,
         socket_permissions=args.socket_permissions if args.unix_socket else None,
         db_conf=dict(args.conf),
+        module=args.module,
     )
     cpus = [int(c) for c in args.cpus.split(",") if c.strip()] or None
     log_path = os.path.join(workdir, f"{args.name}-colocated-db.log")
@@ -161,16 +182,27 @@ def start_database(args: argparse.Namespace, address: str) -> tuple[int, int] | 
             return f"it did not answer at {address} in time; see {log_path}"
     except ChildProcessError as exc:
         return f"{exc}; see {log_path}"
-    worker = spawn([sys.executable, "-m", WORKER_MODULE, "--address", address])
-    forward_signals(server, worker)
+    workers = None
+    if args.module:
+        workers = Workers(
+            worker_argv(address, args.inter_op, args.intra_op), args.workers, args.name
+        )
+    else:
+        print(
+            f"smartsim: the colocated database of {args.name}: AI commands unavailable (models "
+            f"and scripts cannot be stored or run): {args.no_module or 'no smartsim-ai module'}",
+            file=sys.stderr,
+            flush=True,
+        )
     if args.db_objects:
         try:
             store_objects(address, args.db_objects)
         except Exception as exc:
-            stop(worker)
+            if workers is not None:
+                workers.stop()
             stop(server)
             return f"could not store the ML objects: {exc}"
-    return server, worker
+    return server, workers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     args, app = parse_args(sys.argv[1:] if argv is None else argv)
     address = f"unix://{args.unix_socket}" if args.unix_socket else f"{LOOPBACK}:{args.port}"
     share = NodeShare(share_key(address))
-    database: tuple[int, int] | None = None
+    database: tuple[int, Workers | None] | None = None
     try:
         if share.join():
             started = start_database(args, address)
@@ -192,15 +224,16 @@ def main(argv: list[str] | None = None) -> int:
         elif not _answering(address, None, get_config().db_ready_timeout):
             return _fail(args, f"the rank that starts it did not make it answer at {address}")
         application = spawn(app)
-        forward_signals(application, *(database or ()))
+        forward_signals(application, *([database[0]] if database else []))
         returncode = wait(application)
         return 127 if returncode is None else returncode
     finally:
         share.leave()
         if database is not None:
             share.wait_until_alone()
-            server, worker = database
-            stop(worker)
+            server, workers = database
+            if workers is not None:
+                workers.stop()
             stop(server)
 
 

@@ -2,7 +2,10 @@
 
 ``python -m smartsim._core.entrypoints.dbshard --name db_0 --port 6379 --address 127.0.0.1``
 Other options: ``--ifname NAME`` (bind that interface's address, resolved on this node),
-``--server PATH``, ``--dir DIR``, ``--cluster``, ``--conf KEY VALUE`` (repeatable).
+``--server PATH``, ``--dir DIR``, ``--cluster``, ``--conf KEY VALUE`` (repeatable),
+``--module PATH`` (the smartsim-ai module: the AI.* commands, run by ``--workers N``
+inference workers, default 1, with ``--inter-op N``/``--intra-op N`` backend threads) or
+``--no-module REASON`` (said in the shard's output: models and scripts are unavailable).
 The server runs as a child; termination signals are forwarded to it, and this process exits
 with the server's code once it is gone. The options are read by hand, not with argparse, to
 keep the shard's start-up short (see server.py); :func:`argv` builds them for the driver, and
@@ -18,15 +21,26 @@ import time
 
 from smartsim._core.entrypoints.ifaddr import ipv4_of
 from smartsim._core.entrypoints.server import (
-    WORKER_MODULE,
+    Workers,
     forward_signals,
     server_argv,
     spawn,
     supervise,
+    worker_argv,
 )
 
 _REPEATED = {"--address", "--ifname"}
-_SINGLE = {"--name", "--port", "--server", "--dir"}
+_SINGLE = {
+    "--name",
+    "--port",
+    "--server",
+    "--dir",
+    "--module",
+    "--no-module",
+    "--workers",
+    "--inter-op",
+    "--intra-op",
+}
 
 
 def argv(
@@ -39,6 +53,11 @@ def argv(
     ifnames: list[str] | None = None,
     cluster: bool = False,
     conf: dict[str, str] | None = None,
+    module: str | None = None,
+    no_module: str | None = None,
+    workers: int | None = None,
+    inter_op: int | None = None,
+    intra_op: int | None = None,
 ) -> list[str]:
     """The options that follow ``python -S -m smartsim._core.entrypoints.dbshard``, as
     :func:`parse_args` reads them (the driver builds shard commands with it; no imports)."""
@@ -55,6 +74,15 @@ def argv(
         options.append("--cluster")
     for key, value in (conf or {}).items():
         options += ["--conf", key, value]
+    for flag, value in (
+        ("--module", module),
+        ("--no-module", no_module),
+        ("--workers", workers),
+        ("--inter-op", inter_op),
+        ("--intra-op", intra_op),
+    ):
+        if value is not None:
+            options += [flag, str(value)]
     return options
 
 
@@ -111,27 +139,36 @@ def main(argv: list[str] | None = None) -> int:
         bind=addresses or ["127.0.0.1"],
         cluster_config_file=f"nodes-{name}-{port}.conf" if opts["--cluster"] else None,
         db_conf=opts["--conf"],  # type: ignore[arg-type]
+        module=opts.get("--module"),  # type: ignore[arg-type]
     )
     pid = spawn(command)
-    worker_argv = [
-        sys.executable,
-        "-m",
-        WORKER_MODULE,
-        "--address",
-        f"{command_address(addresses)}:{port}",
-    ]
-    if opts["--cluster"]:
-        worker_argv.append("--cluster")
     forward_signals(pid)
-    # The worker's Python start-up would compete for the CPU with the server's; start it
-    # once the server listens, which is also when it first has anything to do.
+    # The workers' Python start-up would compete for the CPU with the server's; start them
+    # once the server listens, which is also when they first have anything to do.
     code = wait_listening(addresses[0] if addresses else "127.0.0.1", port, pid)
     if code is not None:
         return code
-    worker = spawn(worker_argv)
-    forward_signals(pid, worker)
     print(f"smartsim shard {name} (server pid {pid}): {' '.join(command)}", flush=True)
-    return supervise(pid, worker, name)
+    workers = None
+    if opts.get("--module"):
+        argv_ = worker_argv(
+            f"{command_address(addresses)}:{port}",
+            _int_option(opts, "--inter-op"),
+            _int_option(opts, "--intra-op"),
+        )
+        workers = Workers(argv_, _int_option(opts, "--workers") or 1, name)
+    else:
+        print(
+            f"smartsim shard {name}: AI commands unavailable (models and scripts cannot be "
+            f"stored or run): {opts.get('--no-module') or 'no smartsim-ai module given'}",
+            flush=True,
+        )
+    return supervise(pid, workers)
+
+
+def _int_option(opts: dict[str, object], flag: str) -> int | None:
+    value = opts.get(flag)
+    return int(str(value)) if value not in (None, "") else None
 
 
 def wait_listening(host: str, port: int, server: int, timeout: float = 60.0) -> int | None:

@@ -29,8 +29,10 @@ def server_argv(
     socket_permissions: int | None = None,
     cluster_config_file: str | None = None,
     db_conf: dict[str, str] | None = None,
+    module: str | None = None,
 ) -> list[str]:
-    """The server command: persistence off unless configured, no daemon, config as flags."""
+    """The server command: persistence off unless configured, no daemon, config as flags,
+    and the smartsim-ai ``module`` (the AI.* commands) loaded when given."""
     argv = [exe, "--port", str(port), "--daemonize", "no", "--protected-mode", "no"]
     argv += ["--save", "", "--appendonly", "no", "--dir", workdir]
     if bind:
@@ -43,7 +45,65 @@ def server_argv(
         argv += ["--cluster-enabled", "yes", "--cluster-config-file", cluster_config_file]
     for key, value in (db_conf or {}).items():
         argv += [f"--{key}", value]
+    if module:
+        argv += ["--loadmodule", module]
     return argv
+
+
+def worker_argv(
+    address: str, inter_op: int | None = None, intra_op: int | None = None
+) -> list[str]:
+    """The command of one inference worker serving the database at ``address``."""
+    argv = [sys.executable, "-m", WORKER_MODULE, "--address", address]
+    if inter_op:
+        argv += ["--inter-op-threads", str(inter_op)]
+    if intra_op:
+        argv += ["--intra-op-threads", str(intra_op)]
+    return argv
+
+
+class Workers:
+    """The database's inference workers: started together, each restarted if it dies.
+
+    A worker that dies costs only the requests it was running (the module answers their
+    callers with an error at once); the database keeps its data and serves on.
+    """
+
+    MAX_BACKOFF = 10.0
+
+    def __init__(self, argv: list[str], count: int, name: str) -> None:
+        self.argv = argv
+        self.name = name
+        self.pids: dict[int, float] = {}
+        self.backoff = 0.5
+        for _ in range(max(count, 0)):
+            self.start()
+
+    def start(self) -> None:
+        """Start one more worker."""
+        self.pids[spawn(self.argv)] = time.monotonic()
+
+    def replace(self, pid: int, code: int) -> None:
+        """Worker ``pid`` exited with ``code``: report it and start another."""
+        started = self.pids.pop(pid)
+        print(
+            f"smartsim shard {self.name}: an inference worker exited with code {code}; "
+            "its running requests failed; starting another",
+            file=sys.stderr,
+            flush=True,
+        )
+        if time.monotonic() - started < 5.0:  # dying at once: don't spin
+            time.sleep(self.backoff)
+            self.backoff = min(self.backoff * 2, self.MAX_BACKOFF)
+        else:
+            self.backoff = 0.5
+        self.start()
+
+    def stop(self) -> None:
+        """Stop every worker."""
+        for pid in list(self.pids):
+            stop(pid)
+        self.pids.clear()
 
 
 def spawn(argv: list[str], cpus: list[int] | None = None, output_fd: int | None = None) -> int:
@@ -122,27 +182,20 @@ def stop(pid: int, grace: float = 5.0) -> int:
     return code
 
 
-def supervise(server: int, helper: int, name: str) -> int:
-    """Wait for the server and its helper process; the shard's exit code.
+def supervise(server: int, workers: Workers | None) -> int:
+    """Wait for the server; restart workers that die meanwhile; the server's exit code.
 
-    The server's code, once it exits (the helper is then stopped). A helper that dies while
-    the server runs, and nobody asked to stop, is reported and ends the shard with code 1, so
-    that the shard's status shows it.
+    The workers are stopped once the server exits.
     """
     while True:
         pid, status = os.wait()
         code = os.waitstatus_to_exitcode(status)
         if pid == server:
-            stop(helper)
+            if workers is not None:
+                workers.stop()
             return code
-        if pid == helper:
+        if workers is not None and pid in workers.pids:
             if Stopping.requested:
-                continue
-            print(
-                f"smartsim shard {name}: its inference worker exited with code {code}; "
-                "stopping the shard",
-                file=sys.stderr,
-                flush=True,
-            )
-            stop(server)
-            return 1
+                workers.pids.pop(pid)
+            else:
+                workers.replace(pid, code)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib
 import io
+import sys
 import typing as t
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,14 +25,44 @@ class BackendUnavailable(RuntimeError):
 _EXTRAS = {"torch": "ml", "onnxruntime": "ml", "tensorflow": "tf"}
 
 
+@dataclass
+class Threads:
+    """The backends' thread settings (the database's inter_op/intra_op_threads); None leaves
+    a framework's default."""
+
+    inter_op: int | None = None
+    intra_op: int | None = None
+
+
+THREADS = Threads()
+
+
+def configure_threads(inter_op: int | None, intra_op: int | None) -> None:
+    """Set the thread counts the frameworks get when they are first imported."""
+    THREADS.inter_op, THREADS.intra_op = inter_op, intra_op
+
+
 def _framework(module: str) -> t.Any:
+    fresh = module not in sys.modules
     try:
-        return importlib.import_module(module)
+        framework = importlib.import_module(module)
     except ImportError as exc:
         raise BackendUnavailable(
             f"The {module} package is not installed where the database runs; install it, "
             f"e.g. pip install 'smartsim-py[{_EXTRAS[module]}]' ({exc})"
         ) from None
+    if fresh and module == "torch":  # only possible before torch runs anything in parallel
+        if THREADS.intra_op:
+            framework.set_num_threads(THREADS.intra_op)
+        if THREADS.inter_op:
+            framework.set_num_interop_threads(THREADS.inter_op)
+    if fresh and module == "tensorflow":
+        threading = framework.config.threading
+        if THREADS.intra_op:
+            threading.set_intra_op_parallelism_threads(THREADS.intra_op)
+        if THREADS.inter_op:
+            threading.set_inter_op_parallelism_threads(THREADS.inter_op)
+    return framework
 
 
 def torch_device(device: str) -> str:
@@ -79,7 +111,12 @@ class OnnxModel:
         head, _, number = device.upper().partition(":")
         if head == "GPU":
             providers = [("CUDAExecutionProvider", {"device_id": int(number or 0)}), *providers]
-        self._session = ort.InferenceSession(blob, providers=providers)
+        options = ort.SessionOptions()
+        if THREADS.intra_op:
+            options.intra_op_num_threads = THREADS.intra_op
+        if THREADS.inter_op:
+            options.inter_op_num_threads = THREADS.inter_op
+        self._session = ort.InferenceSession(blob, sess_options=options, providers=providers)
         self._inputs = [node.name for node in self._session.get_inputs()]
 
     def __call__(self, inputs: Arrays) -> Arrays:

@@ -1,10 +1,13 @@
-"""The inference worker beside each database shard: runs stored models and scripts.
+"""An inference worker beside a database server: runs the models and scripts stored there.
 
-``python -m smartsim._core.inference.worker --address 127.0.0.1:6379 [--cluster]``
-It takes requests from its node's queue (see :mod:`smartredis.wire.inference`), reads input
-tensors from whichever node holds them, runs the model, writes the outputs and answers on
-the request's reply list. Models are loaded when they are set and kept until replaced or
-deleted. Calls to a model with ``batch_size`` > 0 that arrive together are run as one batch.
+``python -m smartsim._core.inference.worker --address 127.0.0.1:6379``
+The server's smartsim-ai module (``smartsim/_core/aimodule``) hands out jobs: the worker
+calls ``AI._WORK`` with the results of its last jobs, and the call returns its next jobs,
+blocking until there are some. A job loads a model or script (checking that it loads before
+the module stores it) or runs one on input tensors that come with the job; the outputs go
+back in the next ``AI._WORK``, and the module writes them and answers the caller. Several
+workers may serve one server (``threads_per_queue``); each keeps its own copy of the models.
+Calls to a model with ``batch_size`` > 0 that are waiting together run as one batch.
 """
 
 from __future__ import annotations
@@ -15,374 +18,253 @@ import sys
 import time
 import traceback
 import typing as t
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from smartredis.wire import (
-    Address,
-    ClusterRouter,
-    Connection,
-    RetryPolicy,
-    Router,
-    StandaloneRouter,
-    TensorStore,
-    inference,
-)
+from smartredis.wire import Chunks, Connection, ProtocolError, ReplyError
 from smartredis.wire import tensor as tensor_format
 from smartsim._core.inference import backends
 
-HEARTBEAT_EVERY = 3.0
-"""Seconds between refreshes of the heartbeat key (which expires after ALIVE_SECONDS)."""
-IDLE_WAIT = 1.0
-"""Seconds a BLPOP on the queue waits before the loop refreshes the heartbeat."""
+Result = list[t.Any]
+"""One job's result as AI._WORK arguments: ``[id, OK, us, samples, n, blob...]`` or
+``[id, ERR|NOMODEL, message]``."""
 
 
 def _text(value: t.Any) -> str:
-    return bytes(value).decode() if value is not None else ""
-
-
-@dataclass
-class Stats:
-    """Run statistics of one model or script, as AI.INFO reports them."""
-
-    duration_us: int = 0
-    samples: int = 0
-    calls: int = 0
-    errors: int = 0
+    return bytes(value).decode(errors="replace") if value is not None else ""
 
 
 @dataclass
 class Loaded:
-    """A model or script held in memory, with its options and statistics."""
+    """A model or script held in memory, at the version the module last stored."""
 
+    version: str
     kind: str
-    options: dict[str, str]
     runner: t.Any
-    stats: Stats = field(default_factory=Stats)
+    batch_size: int = 0
+    min_batch_size: int = 0
+    min_batch_timeout: int = 0
 
-    def option(self, name: str, default: int = 0) -> int:
-        """An integer option (batch sizes, timeout)."""
-        raw = self.options.get(name, "")
-        return int(raw) if raw else default
+
+@dataclass
+class Run:
+    """One run job: which object, its decoded inputs, how many outputs the caller named."""
+
+    job_id: int
+    name: bytes
+    version: str
+    function: str
+    inputs: list[np.ndarray]
+    noutputs: int
+    samples: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        first = self.inputs[0] if self.inputs else None
+        self.samples = int(first.shape[0]) if first is not None and first.ndim else 1
 
 
 class Worker:
-    """One node's worker: a request loop over one connection to its own node."""
+    """One worker: a loop of AI._WORK calls on one connection to its server."""
 
-    def __init__(self, address: str, cluster: bool) -> None:
-        self.address = Address.parse(address)
-        self.own = Connection(self.address, timeout=30)
-        self.cluster = cluster
-        self.loaded: dict[str, Loaded] = {}
-        self.backlog: deque[dict[str, t.Any]] = deque()
-        self.data: TensorStore | None = None
-        self.tag = ""
+    def __init__(self, address: str) -> None:
+        self.conn = Connection(address, timeout=None)
+        self.loaded: dict[bytes, Loaded] = {}
+        self.failed: dict[bytes, str] = {}
+        """Why the latest load of an object failed (its runs answer with this)."""
+        self.pending: Result = []
+        """Results of jobs taken while waiting to fill a batch, for the next AI._WORK."""
 
-    # -- start-up -----------------------------------------------------------------------------
-    def connect(self) -> None:
-        """Wait for the node (and its cluster) to be ready; learn this node's queue tag."""
+    def connect(self, timeout: float = 60.0) -> None:
+        """Wait until the server answers (it may still be loading its data)."""
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                if not self.cluster:
-                    self.own.execute("PING")
-                    server: Router = StandaloneRouter(self.address, RetryPolicy(), _quiet)
-                    self.tag = inference.queue_tag(lambda slot: True)
-                    break
-                info = _text(self.own.execute("CLUSTER", "INFO"))
-                if "cluster_state:ok" in info:
-                    slots = self._own_slots()
-                    if slots:
-                        server = ClusterRouter([self.address], RetryPolicy(), _quiet)
-                        self.tag = inference.queue_tag(slots.__contains__)
-                        break
-            except OSError:
-                self.own.close()
-            time.sleep(0.05)
-        self.data = TensorStore(server)
+                self.conn.connect(timeout=1.0)
+                self.conn.execute("PING")
+                return
+            except (OSError, ProtocolError, ReplyError):
+                self.conn.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
-    def _own_slots(self) -> set[int]:
-        slots: set[int] = set()
-        for line in _text(self.own.execute("CLUSTER", "NODES")).splitlines():
-            fields = line.split()
-            if len(fields) > 8 and "myself" in fields[2]:
-                for spec in fields[8:]:
-                    if spec.startswith("["):
-                        continue  # a slot being migrated
-                    first, _, last = spec.partition("-")
-                    slots.update(range(int(first), int(last or first) + 1))
-        return slots
-
-    # -- the loop -----------------------------------------------------------------------------
     def serve(self) -> None:
-        """Answer requests until the node goes away."""
-        queue = inference.queue_key(self.tag)
-        beat = 0.0
+        """Take jobs and hand back results until the server goes away."""
+        results: list[t.Any] = []
         while True:
-            now = time.monotonic()
-            if now - beat > HEARTBEAT_EVERY:
-                self.own.execute(
-                    "SET", inference.alive_key(self.tag), "1", "EX", inference.ALIVE_SECONDS
-                )
-                beat = now
-            request = self._next_request(queue, IDLE_WAIT)
-            if request is not None:
-                self.handle(request, queue)
+            jobs = t.cast(list, self.conn.execute("AI._WORK", *results))
+            results = self.work(jobs)
 
-    def _next_request(self, queue: str, wait: float) -> dict[str, t.Any] | None:
-        if self.backlog:
-            return self.backlog.popleft()
-        reply = self.own.execute("BLPOP", queue, wait) if wait > 0 else None
-        if wait <= 0:
-            raw = self.own.execute("LPOP", queue)
-            reply = [queue, raw] if raw is not None else None
-        if reply is None:
-            return None
-        try:
-            return inference.decode_request(t.cast(list, reply)[1])
-        except ValueError:
-            return None
-
-    def answer(self, request: dict[str, t.Any], error: str | None = None, **result: t.Any) -> None:
-        """Push the answer to the request's reply list (which expires if nobody reads it)."""
-        reply = request["reply"]
-        self.own.pipeline(
-            [
-                ("RPUSH", reply, inference.encode_reply(error, **result)),
-                ("EXPIRE", reply, inference.REPLY_EXPIRE_SECONDS),
-            ]
-        )
-
-    def handle(self, request: dict[str, t.Any], queue: str) -> None:
-        """Carry out one request (and any batched with it); every request gets an answer."""
-        op = request["op"]
-        try:
+    def work(self, jobs: list[list[t.Any]]) -> list[t.Any]:
+        """Carry out a list of jobs; their results, flattened as AI._WORK arguments."""
+        out: list[t.Any] = []
+        runs: list[Run] = []
+        for job in jobs:
+            op = _text(job[0])
             if op == "load":
-                self.load(request["key"])
-                self.answer(request)
-            elif op == "unload":
-                self.loaded.pop(request["key"], None)
-                self.answer(request)
-            elif op == "info":
-                self.answer(request, info=self.info(request["key"], bool(request.get("reset"))))
-            elif op == "run_script":
-                self.run_script(request)
-            elif op == "run_model":
-                self.run_model(request, queue)
+                out += self.run_all(runs)
+                runs = []
+                out += self.load(job)
+            elif op == "run":
+                runs.append(_run_of(job))
+        out += self.run_all(runs)
+        pending, self.pending = self.pending, []
+        return pending + out
+
+    # -- loading ------------------------------------------------------------------------------
+    def load(self, job: list[t.Any]) -> Result:
+        """Load (and so check) a model or script; a result unless the module made the job
+        itself for a run that follows (id 0)."""
+        job_id, name, kind, version = int(job[1]), bytes(job[2]), _text(job[3]), _text(job[4])
+        backend, device = _text(job[5]), _text(job[6]) or "CPU"
+        inputs, outputs = [_text(x) for x in job[11]], [_text(x) for x in job[12]]
+        blobs = [bytes(chunk) for chunk in job[14]]
+        try:
+            if kind == "MODEL":
+                runner = backends.load_model(backend, b"".join(blobs), device, inputs, outputs)
             else:
-                self.answer(request, f"unknown inference request {op!r}")
-        except Exception as exc:  # every failure goes back to the caller
-            self.answer(request, _describe(exc))
+                runner = backends.TorchScript(blobs[0].decode() if blobs else "", device)
+        except Exception as exc:  # the backend's reason goes back to the caller
+            self.loaded.pop(name, None)
+            self.failed[name] = _describe(exc)
+            return [job_id, "ERR", self.failed[name]] if job_id else []
+        self.failed.pop(name, None)
+        self.loaded[name] = Loaded(version, kind, runner, int(job[8]), int(job[9]), int(job[10]))
+        return [job_id, "OK", 0, 0, 0] if job_id else []
 
-    # -- models -------------------------------------------------------------------------------
-    def load(self, key: str) -> Loaded:
-        """(Re)load the model or script stored at ``key`` on this node."""
-        items = t.cast(list, self.own.execute("HGETALL", key)) or []
-        fields = {_text(items[i]): items[i + 1] for i in range(0, len(items), 2)}
-        kind = _text(fields.get(inference.F_KIND))
-        options = {
-            name: _text(value)
-            for name, value in fields.items()
-            if not name.startswith("blob:") and name != inference.F_SOURCE
-        }
-        device = options.get(inference.F_DEVICE, "CPU")
-        if kind == inference.KIND_MODEL:
-            blob = b"".join(
-                bytes(fields[inference.blob_field(i)])
-                for i in range(int(options[inference.F_CHUNKS]))
-            )
-            runner = backends.load_model(
-                options[inference.F_BACKEND],
-                blob,
-                device,
-                [n for n in options.get(inference.F_INPUTS, "").split(",") if n],
-                [n for n in options.get(inference.F_OUTPUTS, "").split(",") if n],
-            )
-        elif kind == inference.KIND_SCRIPT:
-            runner = backends.TorchScript(_text(fields[inference.F_SOURCE]), device)
-        else:
-            raise KeyError(f"no model or script is stored under {key!r}")
-        loaded = Loaded(kind, options, runner)
-        self.loaded[key] = loaded
-        return loaded
+    # -- running ------------------------------------------------------------------------------
+    def run_all(self, runs: list[Run]) -> Result:
+        """Run jobs in order; consecutive calls of one batching model run as one batch."""
+        out: Result = []
+        i = 0
+        while i < len(runs):
+            loaded = self.loaded.get(runs[i].name)
+            group = [runs[i]]
+            if loaded is not None and loaded.batch_size > 0:
+                group = self.batch_from(runs, i, loaded)
+            out += self.run_group(group)
+            i += len(group)
+        return out
 
-    def _get(self, key: str, kind: str) -> Loaded:
-        """The loaded object at ``key``, reloaded if it was stored anew or is not in memory."""
-        version = self.own.execute("HGET", key, inference.F_VERSION)
-        if version is None:
-            self.loaded.pop(key, None)
-            raise KeyError(f"no {kind} is stored under {key!r}")
-        loaded = self.loaded.get(key)
-        if loaded is None or loaded.options.get(inference.F_VERSION) != _text(version):
-            loaded = self.load(key)
-        if loaded.kind != kind:
-            raise KeyError(f"{key!r} is a {loaded.kind}, not a {kind}")
-        return loaded
+    def batch_from(self, runs: list[Run], start: int, loaded: Loaded) -> list[Run]:
+        """The calls from ``start`` on to the same model that fit in its batch size; waits
+        up to min_batch_timeout for more when fewer than min_batch_size samples are here."""
+        group = [runs[start]]
+        samples = runs[start].samples
+        for run in runs[start + 1 :]:
+            if run.name != runs[start].name or samples + run.samples > loaded.batch_size:
+                break
+            group.append(run)
+            samples += run.samples
+        if start + len(group) == len(runs) and samples < loaded.min_batch_size:
+            group += self.wait_for_more(runs[start].name, samples, loaded)
+        return group
 
-    def _read(self, keys: list[str]) -> list[np.ndarray]:
-        assert self.data is not None
-        return [self.data.get(key, key) for key in keys]
-
-    def _write(self, keys: list[str], arrays: list[np.ndarray]) -> None:
-        assert self.data is not None
-        if len(arrays) != len(keys):
-            raise ValueError(f"the call produced {len(arrays)} output(s), {len(keys)} were named")
-        for key, array in zip(keys, arrays, strict=True):
-            prepared, code = tensor_format.prepare(np.ascontiguousarray(array))
-            self.data.put(key, prepared, code)
-
-    def run_script(self, request: dict[str, t.Any]) -> None:
-        """Call a script function on the request's inputs."""
-        loaded = self._get(request["key"], inference.KIND_SCRIPT)
-        inputs = self._read(request["inputs"])
-        outputs = self._timed(loaded, 1, lambda: loaded.runner.call(request["fn"], inputs))
-        self._write(request["outputs"], outputs)
-        self.answer(request)
-
-    def run_model(self, request: dict[str, t.Any], queue: str) -> None:
-        """Run a model, batching other calls to it that are waiting or arrive in time."""
-        loaded = self._get(request["key"], inference.KIND_MODEL)
-        batch_size = loaded.option(inference.F_BATCH)
-        if batch_size <= 0:
-            inputs = self._read(request["inputs"])
-            outputs = self._timed(loaded, _samples(inputs), lambda: loaded.runner(inputs))
-            self._write(request["outputs"], outputs)
-            self.answer(request)
-            return
-        batch = self._gather(request, loaded, batch_size, queue)
-        self._run_batch(loaded, batch)
-
-    def _gather(
-        self, first: dict[str, t.Any], loaded: Loaded, batch_size: int, queue: str
-    ) -> list[tuple[dict[str, t.Any], list[np.ndarray]]]:
-        """Calls to the same model: until batch_size samples, or min_batch_size and no more
-        waiting, or min_batch_timeout ms passed. Other requests wait in the backlog."""
-        min_size = loaded.option(inference.F_MIN_BATCH)
-        timeout_ms = loaded.option(inference.F_MIN_BATCH_TIMEOUT)
-        deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms else None
-        inputs = self._read(first["inputs"])
-        batch = [(first, inputs)]
-        samples = _samples(inputs)
-        others: list[dict[str, t.Any]] = []
-        while samples < batch_size:
-            enough = samples >= max(min_size, 1)
-            if enough:
-                wait = 0.0  # take what is queued already, but do not wait for more
-            elif deadline is None:
-                wait = IDLE_WAIT  # no timeout: wait for min_batch_size as long as it takes
-            else:
-                wait = min(deadline - time.monotonic(), IDLE_WAIT)
-                if wait <= 0:
-                    break  # min_batch_timeout passed: run what there is
-            request = self._next_from_queue(queue, wait)
-            if request is None:
-                if enough:
-                    break
-                continue
-            if request.get("op") == "run_model" and request.get("key") == first["key"]:
-                try:
-                    more = self._read(request["inputs"])
-                except Exception as exc:  # its own inputs are bad: only this call fails
-                    self.answer(request, _describe(exc))
+    def wait_for_more(self, name: bytes, samples: int, loaded: Loaded) -> list[Run]:
+        """Fetch more calls to ``name`` until min_batch_size samples or min_batch_timeout."""
+        more: list[Run] = []
+        deadline = time.monotonic() + (loaded.min_batch_timeout or 0) / 1000
+        while samples < loaded.min_batch_size:
+            left_ms = int((deadline - time.monotonic()) * 1000)
+            if loaded.min_batch_timeout and left_ms <= 0:
+                break
+            jobs = t.cast(list, self.conn.execute("AI._WORK", "WAIT", max(left_ms, 1)))
+            for job in jobs:
+                if _text(job[0]) != "run" or bytes(job[2]) != name:
+                    self.pending += self.work([job])
                     continue
-                if samples + _samples(more) > batch_size:
-                    others.append(request)
-                    break
-                batch.append((request, more))
-                samples += _samples(more)
+                run = _run_of(job)
+                more.append(run)
+                samples += run.samples
+        return more
+
+    def run_group(self, group: list[Run]) -> Result:
+        """Run one call, or a batch of calls to one model; their results."""
+        first = group[0]
+        loaded = self.loaded.get(first.name)
+        if loaded is None or loaded.version != first.version:
+            reason = self.failed.get(first.name, "the model or script is not loaded")
+            return [x for run in group for x in (run.job_id, "NOMODEL", reason)]
+        started = time.perf_counter()
+        try:
+            if loaded.kind == "SCRIPT":
+                outputs = [loaded.runner.call(first.function, first.inputs)]
+            elif len(group) == 1:
+                outputs = [loaded.runner(first.inputs)]
             else:
-                others.append(request)
-        self.backlog.extend(others)
-        return batch
-
-    def _next_from_queue(self, queue: str, wait: float) -> dict[str, t.Any] | None:
-        saved, self.backlog = self.backlog, deque()
-        try:
-            return self._next_request(queue, wait)
-        finally:
-            self.backlog = saved
-
-    def _run_batch(
-        self, loaded: Loaded, batch: list[tuple[dict[str, t.Any], list[np.ndarray]]]
-    ) -> None:
-        counts = [_samples(inputs) for _, inputs in batch]
-        try:
-            width = {len(inputs) for _, inputs in batch}
-            if len(width) != 1:
-                raise ValueError("batched calls give different numbers of inputs")
-            joined = [np.concatenate(parts) for parts in zip(*(i for _, i in batch), strict=True)]
-            outputs = self._timed(loaded, sum(counts), lambda: loaded.runner(joined))
-            bounds = np.cumsum([0, *counts])
-            for index, (request, _) in enumerate(batch):
-                part = [out[bounds[index] : bounds[index + 1]] for out in outputs]
-                self._write(request["outputs"], part)
-                self.answer(request)
+                outputs = _split(loaded.runner(_join(group)), [run.samples for run in group])
         except Exception as exc:
-            for request, _ in batch:
-                self.answer(request, _describe(exc))
-
-    def _timed(self, loaded: Loaded, samples: int, call: t.Callable[[], t.Any]) -> t.Any:
-        start = time.perf_counter()
-        try:
-            result = call()
-        except Exception:
-            loaded.stats.errors += 1
-            raise
-        finally:
-            loaded.stats.calls += 1
-            loaded.stats.samples += samples
-            loaded.stats.duration_us += int((time.perf_counter() - start) * 1e6)
-        return result
-
-    def info(self, key: str, reset: bool) -> dict[str, t.Any]:
-        """AI.INFO-style statistics of a model or script (loading it if needed)."""
-        loaded = self.loaded.get(key) or self.load(key)
-        stats = loaded.stats
-        result = {
-            "key": key,
-            "type": "MODEL" if loaded.kind == inference.KIND_MODEL else "SCRIPT",
-            "backend": loaded.options.get(inference.F_BACKEND, "TORCH"),
-            "device": loaded.options.get(inference.F_DEVICE, "CPU"),
-            "tag": loaded.options.get(inference.F_TAG, ""),
-            "duration": stats.duration_us,
-            "samples": stats.samples,
-            "calls": stats.calls,
-            "errors": stats.errors,
-        }
-        if reset:
-            loaded.stats = Stats()
-        return result
+            reason = _describe(exc)
+            return [x for run in group for x in (run.job_id, "ERR", reason)]
+        share = int((time.perf_counter() - started) * 1e6) // len(group)
+        out: Result = []
+        for run, arrays in zip(group, outputs, strict=True):
+            out += [run.job_id, "OK", share, run.samples if loaded.kind == "MODEL" else 0]
+            out += [len(arrays), *(_encode(array) for array in arrays)]
+        return out
 
 
-def _samples(inputs: list[np.ndarray]) -> int:
-    """The batch dimension of a call: the first input's first axis (1 for a scalar)."""
-    return int(inputs[0].shape[0]) if inputs and inputs[0].ndim else 1
+def _run_of(job: list[t.Any]) -> Run:
+    """A run job: ``["run", id, name, kind, version, function, [inputs], noutputs, [args]]``."""
+    return Run(
+        int(job[1]),
+        bytes(job[2]),
+        _text(job[4]),
+        _text(job[5]),
+        [_decode(value) for value in job[6]],
+        int(job[7]),
+    )
+
+
+def _decode(value: bytes | bytearray) -> np.ndarray:
+    """A tensor from its stored form (the module sends it in one piece)."""
+    header, payload = tensor_format.from_value(value, "input")
+    return payload.view(header.dtype).reshape(header.shape)
+
+
+def _join(group: list[Run]) -> list[np.ndarray]:
+    """The inputs of several calls concatenated along the batch axis."""
+    widths = {len(run.inputs) for run in group}
+    if len(widths) != 1:
+        raise ValueError("batched calls give different numbers of inputs")
+    return [np.concatenate(parts) for parts in zip(*(run.inputs for run in group), strict=True)]
+
+
+def _split(outputs: list[np.ndarray], counts: list[int]) -> list[list[np.ndarray]]:
+    """Each call's share of a batch's outputs."""
+    bounds = np.cumsum([0, *counts])
+    return [[out[bounds[i] : bounds[i + 1]] for out in outputs] for i in range(len(counts))]
+
+
+def _encode(array: np.ndarray) -> Chunks:
+    """An output in the stored tensor format, in one piece (the module splits nothing)."""
+    prepared, code = tensor_format.prepare(np.ascontiguousarray(array))
+    header = tensor_format.encode_header(code, prepared.shape, 1)
+    return Chunks((header, tensor_format.byte_view(prepared)))
 
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, KeyError) and exc.args:
         return str(exc.args[0])
-    return f"{type(exc).__name__}: {exc}".strip()
-
-
-def _quiet(level: int, message: str) -> None:
-    """The worker's data connections log nothing of their own."""
+    return f"{type(exc).__name__}: {exc}".strip().replace("\r", " ").replace("\n", " ")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the worker until its node goes away."""
+    """Run the worker until its server goes away."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--address", required=True, help="host:port or unix:///path of the node")
-    parser.add_argument("--cluster", action="store_true", help="the node is in a cluster")
+    parser.add_argument("--address", required=True, help="host:port or unix:///path of the server")
+    parser.add_argument("--inter-op-threads", type=int, default=None)
+    parser.add_argument("--intra-op-threads", type=int, default=None)
     args = parser.parse_args(argv)
+    backends.configure_threads(args.inter_op_threads, args.intra_op_threads)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C: cleanly
-    worker = Worker(args.address, args.cluster)
+    worker = Worker(args.address)
     try:
         worker.connect()
         worker.serve()
     except (OSError, ConnectionError) as exc:
-        print(f"inference worker of {args.address}: the node went away ({exc})", file=sys.stderr)
+        print(f"inference worker of {args.address}: the server went away ({exc})", file=sys.stderr)
         return 0
     except KeyboardInterrupt:
         return 0

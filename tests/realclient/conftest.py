@@ -10,14 +10,20 @@ subprocesses. Fixtures:
 - ``realclient_db``: a standalone database started through an ``Experiment`` once per test
   module, emptied before each test; SSDB and SR_DB_TYPE point at it (our ``Client()``
   connects to it as is).
+- ``realclient_cluster``: the same for a 3-shard cluster (``create_database(db_nodes=3)``);
+  ``realclient_any_db`` runs a test on each of the two.
+- ``realclient_uds``: the database of a model launched with ``colocate_db_uds()``, whose
+  application is the real client waiting for the module's tests to end.
 
 ``real_smartredis.run(code, db, inputs)`` runs ``code`` in the real client's venv with
-``SSDB``/``SR_DB_TYPE`` of ``db``; the code sees ``np``, ``Client``, ``Dataset``,
-``inputs`` and fills ``outputs``, which ``run`` returns.
+``SSDB``/``SR_DB_TYPE`` of ``db`` (so its ``Client()`` connects to ``db``, cluster or not);
+the code sees ``np``, ``Client``, ``Dataset``, ``inputs`` and fills ``outputs``, which
+``run`` returns.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -26,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +42,7 @@ import pytest
 
 from smartsim import Experiment
 from smartsim._core.utils.network import find_free_ports
+from smartsim.status import SmartSimStatus
 from tests.conftest import keep_for_the_session
 from tests.local.client.conftest import Database, _emptied, _use
 
@@ -67,7 +75,9 @@ _RUNNER = textwrap.dedent(
     inputs = load(json.loads((work / "inputs.json").read_text()))
     outputs = {}
     code = (work / "snippet.py").read_text()
-    exec(compile(code, "<snippet>", "exec"),
+    # compiled under its real path, so that tracebacks and inspect.getsource (set_function)
+    # see its lines
+    exec(compile(code, str(work / "snippet.py"), "exec"),
          {"np": np, "Client": Client, "Dataset": Dataset, "inputs": inputs,
           "outputs": outputs, "__name__": "__snippet__"})
     spec = {}
@@ -209,23 +219,126 @@ def real_smartredis(tmp_path_factory) -> RealClient:
     return RealClient(_venv_python(venv), tmp_path_factory.mktemp("realclient"))
 
 
+@contextlib.contextmanager
+def experiment_db(workdir: Path, shards: int = 1) -> t.Iterator[Database]:
+    """A database of ``shards`` shards (1: standalone, 3: a cluster) started through an
+    Experiment in ``workdir`` and stopped on exit; its shards are kept for the session."""
+    exp = Experiment("realclient-tests", exp_path=str(workdir))
+    cluster = shards > 1
+    db = exp.create_database(
+        port=find_free_ports(shards, cluster=cluster), db_nodes=shards, interface="lo"
+    )
+    exp.start(db)
+    keep_for_the_session()
+    try:
+        yield Database(db.get_address(), cluster=cluster)
+    finally:
+        exp.stop(db)
+
+
 @pytest.fixture(scope="module")
 def _module_db(real_smartredis, tmp_path_factory):
     """A standalone database for the test module, started through an Experiment.
 
     Asks for ``real_smartredis`` first, so no database starts when the tests will be skipped.
     """
-    exp = Experiment("realclient-tests", exp_path=str(tmp_path_factory.mktemp("realclient-db")))
-    db = exp.create_database(port=find_free_ports(1), interface="lo")
-    exp.start(db)
-    keep_for_the_session()
-    try:
-        yield Database(db.get_address(), cluster=False)
-    finally:
-        exp.stop(db)
+    with experiment_db(tmp_path_factory.mktemp("realclient-db")) as db:
+        yield db
+
+
+@pytest.fixture(scope="module")
+def _module_cluster(real_smartredis, tmp_path_factory):
+    """A 3-shard cluster for the test module, started through an Experiment."""
+    with experiment_db(tmp_path_factory.mktemp("realclient-cluster"), shards=3) as db:
+        yield db
 
 
 @pytest.fixture
 def realclient_db(_module_db, monkeypatch) -> Database:
     """The module's standalone database, emptied; SSDB and SR_DB_TYPE point at it."""
     return _use(_emptied(_module_db), monkeypatch)
+
+
+@pytest.fixture
+def realclient_cluster(_module_cluster, monkeypatch) -> Database:
+    """The module's 3-shard cluster, emptied; SSDB (every shard) and SR_DB_TYPE point at it."""
+    return _use(_emptied(_module_cluster), monkeypatch)
+
+
+@pytest.fixture(params=["standalone", "cluster"])
+def realclient_any_db(request) -> Database:
+    """Each test runs on the module's standalone database and on its 3-shard cluster."""
+    return request.getfixturevalue(
+        "realclient_db" if request.param == "standalone" else "realclient_cluster"
+    )
+
+
+# The colocated model's application, run by the real client's Python: it connects with the
+# SSDB/SR_DB_TYPE its launch gave it, reports them, and waits for the stop file (bounded).
+_COLOCATED_APP = textwrap.dedent(
+    """
+    import json, os, sys, time
+    from pathlib import Path
+    from smartredis import Client
+    report, stop, limit = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+    Client()  # the environment the colocated launch set is enough to connect
+    env = {name: os.environ.get(name) for name in ("SSDB", "SR_DB_TYPE")}
+    report.with_suffix(".tmp").write_text(json.dumps(env))
+    report.with_suffix(".tmp").rename(report)
+    deadline = time.monotonic() + limit
+    while not stop.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    """
+)
+COLOCATED_LIFETIME = 1800.0
+"""Seconds the colocated application waits for the stop file at most (a crashed test run
+leaves nothing behind for longer)."""
+
+
+@pytest.fixture(scope="module")
+def _module_colocated(real_smartredis, tmp_path_factory):
+    """A model with a database colocated on a Unix socket (``colocate_db_uds``), launched
+    through an Experiment; its application is the real client waiting for a stop file.
+
+    Yields the database as the application saw it (SSDB ``unix://...``).
+    """
+    workdir = tmp_path_factory.mktemp("realclient-colo")
+    # AF_UNIX paths have at most 107 bytes: the socket goes in a short directory of its own
+    sockdir = Path(tempfile.mkdtemp(prefix="srcolo", dir="/tmp"))
+    report, stop = workdir / "app-env.json", workdir / "stop"
+    exp = Experiment("realclient-colocated", exp_path=str(workdir))
+    settings = exp.create_run_settings(
+        str(real_smartredis.python),
+        exe_args=["-I", "-c", _COLOCATED_APP, str(report), str(stop), str(COLOCATED_LIFETIME)],
+        env_vars={"SR_LOG_LEVEL": "QUIET", "SR_LOG_FILE": str(workdir / "app-smartredis.log")},
+    )
+    model = exp.create_model("realclient_app", settings)
+    model.colocate_db_uds(unix_socket=str(sockdir / "db.sock"))
+    try:
+        exp.start(model, block=False)
+        keep_for_the_session()
+        deadline = time.monotonic() + 60
+        while not report.exists():
+            if exp.finished(model) or time.monotonic() > deadline:
+                err = Path(model.path) / f"{model.name}.err"
+                log = err.read_text() if err.exists() else "(no .err file)"
+                pytest.fail(f"the colocated application did not start: {log}", pytrace=False)
+            time.sleep(0.05)
+        env = json.loads(report.read_text())
+        assert env == {"SSDB": f"unix://{sockdir / 'db.sock'}", "SR_DB_TYPE": "Standalone"}
+        yield Database([env["SSDB"]], cluster=False)
+        stop.touch()
+        deadline = time.monotonic() + 30
+        while not exp.finished(model) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert exp.get_status(model) == [SmartSimStatus.STATUS_COMPLETED]
+    finally:
+        stop.touch()
+        exp.stop(model)
+        shutil.rmtree(sockdir, ignore_errors=True)
+
+
+@pytest.fixture
+def realclient_uds(_module_colocated, monkeypatch) -> Database:
+    """The module's colocated database (Unix socket), emptied; SSDB and SR_DB_TYPE point at it."""
+    return _use(_emptied(_module_colocated), monkeypatch)

@@ -1,7 +1,8 @@
-"""Metadata-only datasets and aggregation lists: the official client and ours read each other's.
+"""Datasets and aggregation lists: the official client and ours read each other's.
 
-Datasets with tensors go through RedisAI's AI.TENSORSET/AI.TENSORGET in the official client,
-so they are not covered here.
+Metadata-only ones on the standalone database; datasets with tensors of every dtype (which
+the official client writes with AI.TENSORSET and reads with AI.TENSORGET, through our module)
+on the standalone database and on a 3-shard cluster.
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ STRINGS = {
 FIELD_TYPES = {name: dtype for name, (dtype, _) in SCALARS.items()} | dict.fromkeys(STRINGS, "str")
 CONTENT = {"scalars": SCALARS, "strings": STRINGS}
 
-# Real-client snippets. ``fill`` builds a Dataset from CONTENT; ``dump`` describes one.
+# Real-client snippets. ``fill`` builds a Dataset from CONTENT (plus ``tensors``, a dict of
+# arrays); ``dump`` describes one.
 _FILL = """
-def fill(name, content):
+def fill(name, content, tensors={}):
     ds = Dataset(name)
+    for tname, array in tensors.items():
+        ds.add_tensor(tname, array)
     for field, (dtype, values) in content["scalars"].items():
         for value in values:
             ds.add_meta_scalar(field, np.dtype(dtype).type(value))
@@ -58,6 +62,9 @@ def dump(ds, tag=""):
         else:
             # a copy: the array views memory the dataset frees with itself
             outputs[tag + "scalars:" + field] = np.array(ds.get_meta_scalars(field))
+    outputs[tag + "tensors"] = ds.get_tensor_names()
+    for tname in ds.get_tensor_names():
+        outputs[tag + "tensor:" + tname] = np.array(ds.get_tensor(tname))
 """
 
 
@@ -66,8 +73,10 @@ def _code(*parts: str) -> str:
     return "\n".join(textwrap.dedent(part) for part in parts)
 
 
-def _fill(name: str, content: dict = CONTENT) -> Dataset:
+def _fill(name: str, content: dict = CONTENT, tensors: dict | None = None) -> Dataset:
     ds = Dataset(name)
+    for tname, array in (tensors or {}).items():
+        ds.add_tensor(tname, array)
     for field, (dtype, values) in content["scalars"].items():
         for value in values:
             ds.add_meta_scalar(field, np.dtype(dtype).type(value))
@@ -77,11 +86,19 @@ def _fill(name: str, content: dict = CONTENT) -> Dataset:
     return ds
 
 
-def _check_ours(ds: Dataset, name: str) -> None:
-    """A dataset as our client read it holds CONTENT."""
+def _same_array(got: np.ndarray, want: np.ndarray, what: str) -> None:
+    assert (got.dtype, got.shape) == (want.dtype, want.shape), what
+    np.testing.assert_array_equal(got, want, err_msg=what)
+
+
+def _check_ours(ds: Dataset, name: str, tensors: dict | None = None) -> None:
+    """A dataset as our client read it holds CONTENT (and ``tensors``, in their order)."""
+    tensors = tensors or {}
     assert ds.get_name() == name
     assert sorted(ds.get_metadata_field_names()) == sorted(FIELD_TYPES)
-    assert ds.get_tensor_names() == []
+    assert ds.get_tensor_names() == list(tensors)
+    for tname, array in tensors.items():
+        _same_array(ds.get_tensor(tname), array, f"{name}.{tname}")
     for field, (dtype, values) in SCALARS.items():
         assert ds.get_metadata_field_type(field) is np.dtype(dtype).type
         got = ds.get_meta_scalars(field)
@@ -92,9 +109,13 @@ def _check_ours(ds: Dataset, name: str) -> None:
         assert ds.get_meta_strings(field) == values
 
 
-def _check_real(out: dict, name: str, tag: str = "") -> None:
-    """What the real client's ``dump`` reported holds CONTENT."""
+def _check_real(out: dict, name: str, tag: str = "", tensors: dict | None = None) -> None:
+    """What the real client's ``dump`` reported holds CONTENT (and ``tensors``)."""
+    tensors = tensors or {}
     assert out[tag + "name"] == name
+    assert out[tag + "tensors"] == list(tensors)
+    for tname, array in tensors.items():
+        _same_array(out[f"{tag}tensor:{tname}"], array, f"{name}.{tname}")
     assert out[tag + "fields"] == sorted(FIELD_TYPES)
     for field, (dtype, values) in SCALARS.items():
         # SmartRedis 0.6.1's Python Dtypes.from_string maps FLOAT to np.float64 (its values
@@ -357,3 +378,138 @@ def test_ensemble_prefixes(real_smartredis, realclient_db, monkeypatch, writer):
     keys = sorted(bytes(k).decode() for k in _raw(realclient_db, "KEYS", "*"))
     assert keys == ["member0.steps", "member0.{sim}.meta"]
     assert _raw(realclient_db, "LRANGE", "member0.steps", 0, -1) == [b"member0.{sim}"]
+
+
+# -- datasets with tensors: standalone and cluster ------------------------------------------
+def _tensors(seed: int) -> dict[str, np.ndarray]:
+    """One tensor per dtype, of differing shapes (a Fortran-ordered one among them)."""
+    rng = np.random.default_rng(seed)
+    shapes = [(2, 3), (5,), (2, 2, 2), (1,), (4, 3), (3, 1, 2), (7,), (2, 5)]
+    out = {}
+    for i, dtype in enumerate(
+        ("float64", "float32", "int8", "int16", "int32", "int64", "uint8", "uint16")
+    ):
+        array = (rng.standard_normal(shapes[i]) * 100).astype(dtype)
+        out[f"t_{dtype}"] = array
+    out["t_fortran"] = np.asfortranarray(np.arange(12, dtype=np.float32).reshape(3, 4))
+    return out
+
+
+TENSORS = _tensors(5)
+_FILL_T = (
+    _FILL
+    + """
+def fill_t(name, inputs):
+    tensors = {k[2:]: v for k, v in inputs.items() if k.startswith("t:")}
+    return fill(name, inputs["content"], tensors)
+"""
+)
+_TENSOR_INPUTS = {"content": CONTENT} | {f"t:{k}": v for k, v in TENSORS.items()}
+# The real client receives arrays through .npy files (C-ordered once loaded), so its
+# "t_fortran" holds the same values in C order; ours is sent as a Fortran array.
+
+
+def test_real_client_dataset_with_tensors_read_by_ours(real_smartredis, realclient_any_db):
+    real_smartredis.run(
+        _code(_FILL_T, "Client().put_dataset(fill_t('sim', inputs))"),
+        realclient_any_db,
+        _TENSOR_INPUTS,
+    )
+    client = Client()
+    assert client.dataset_exists("sim")
+    _check_ours(client.get_dataset("sim"), "sim", TENSORS)
+
+
+def test_our_dataset_with_tensors_read_by_real_client(real_smartredis, realclient_any_db):
+    Client().put_dataset(_fill("sim", tensors=TENSORS))
+    out = real_smartredis.run(
+        _code(
+            _DUMP,
+            """
+            c = Client()
+            outputs["exists"] = c.dataset_exists("sim")
+            dump(c.get_dataset("sim"))
+            c.copy_dataset("sim", "copy")
+            dump(c.get_dataset("copy"), "copy:")
+            """,
+        ),
+        realclient_any_db,
+    )
+    assert out.pop("exists") is True
+    _check_real(out, "sim", tensors=TENSORS)
+    _check_real(out, "copy", tag="copy:", tensors=TENSORS)
+    _check_ours(Client().get_dataset("copy"), "copy", TENSORS)  # the real client's copy
+
+
+def test_dataset_deleted_by_the_other_client(real_smartredis, realclient_any_db):
+    Client().put_dataset(_fill("ours", tensors=TENSORS))
+    real_smartredis.run(
+        _code(
+            _FILL_T,
+            """
+            c = Client()
+            c.put_dataset(fill_t("theirs", inputs))
+            c.delete_dataset("ours")
+            """,
+        ),
+        realclient_any_db,
+        _TENSOR_INPUTS,
+    )
+    client = Client()
+    assert not client.dataset_exists("ours")
+    client.delete_dataset("theirs")
+    assert not client.dataset_exists("theirs")
+    for db_address in realclient_any_db.addresses:
+        with Connection(db_address) as conn:
+            assert conn.execute("KEYS", "*") == []  # the tensors went with the datasets
+
+
+def test_aggregation_list_of_tensor_datasets_from_real_client(real_smartredis, realclient_any_db):
+    real_smartredis.run(
+        _code(
+            _FILL_T,
+            """
+            c = Client()
+            for i in range(3):
+                ds = fill_t(f"step{i}", inputs)
+                c.put_dataset(ds)
+                c.append_to_list("steps", ds)
+            """,
+        ),
+        realclient_any_db,
+        _TENSOR_INPUTS,
+    )
+    client = Client()
+    datasets = client.get_datasets_from_list("steps")
+    assert [ds.get_name() for ds in datasets] == ["step0", "step1", "step2"]
+    for i, ds in enumerate(datasets):
+        _check_ours(ds, f"step{i}", TENSORS)
+    ranged = client.get_dataset_list_range("steps", -2, -1)
+    assert [ds.get_name() for ds in ranged] == ["step1", "step2"]
+    _check_ours(ranged[0], "step1", TENSORS)
+
+
+def test_aggregation_list_of_tensor_datasets_from_ours(real_smartredis, realclient_any_db):
+    client = Client()
+    for i in range(3):
+        ds = _fill(f"step{i}", tensors=TENSORS)
+        client.put_dataset(ds)
+        client.append_to_list("steps", ds)
+    out = real_smartredis.run(
+        _code(
+            _DUMP,
+            """
+            c = Client()
+            outputs["length"] = c.get_list_length("steps")
+            for i, ds in enumerate(c.get_datasets_from_list("steps")):
+                dump(ds, f"{i}:")
+            for ds in c.get_dataset_list_range("steps", 1, 1):
+                dump(ds, "range:")
+            """,
+        ),
+        realclient_any_db,
+    )
+    assert out["length"] == 3
+    for i in range(3):
+        _check_real(out, f"step{i}", tag=f"{i}:", tensors=TENSORS)
+    _check_real(out, "step1", tag="range:", tensors=TENSORS)

@@ -2,7 +2,8 @@
 
 A subclass supplies the scheduler's commands and parsers (``query_status``, ``cancel_argv``,
 ``submit_batch_argv``, ``parse_submit``); this base owns the job table, the batched status
-loop (one query for every job, 0.1 s at first, slowing to ``SMARTSIM_JM_INTERVAL``), batch
+loop (one query for every job, 0.1 s at first, slowing to ``SMARTSIM_JM_INTERVAL``; what an
+answer means is :func:`~smartsim._core.launcher.reconcile.reconcile`'s to say), batch
 script files, cancellation, and steps run as local processes of the driver (``mpirun`` inside
 an allocation, or ``srun`` whose step the subclass then follows in the scheduler).
 """
@@ -16,12 +17,13 @@ import socket
 import threading
 import time
 import typing as t
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from smartsim._core.config import get_config
 from smartsim._core.launcher.base import Launcher, OnExit, OnStatus
 from smartsim._core.launcher.local.launcher import LocalLauncher
 from smartsim._core.launcher.local.step import local_argv
+from smartsim._core.launcher.reconcile import JobInfo, Tracked, from_rc, reconcile
 from smartsim._core.launcher.step import BatchStep, Step, in_dir_with_output
 from smartsim._core.utils.shell import CommandResult, run_command
 from smartsim.error import LauncherError, SmartSimError
@@ -36,21 +38,9 @@ FIRST_INTERVAL = 0.1
 """Seconds before the first status query after a submission or an exit."""
 GROWTH = 1.5
 """Each quiet interval is this much longer than the last, up to SMARTSIM_JM_INTERVAL."""
-EXIT_GRACE = 1.0
-"""Seconds the scheduler's record may lag behind a local process's exit before its code wins."""
 DISCOVERY_WAIT = 5.0
 """Seconds a submission waits for the scheduler to name its steps before keeping its own key."""
 _LOOPBACK_INTERFACES = frozenset({"lo", "lo0"})
-
-
-@dataclass(frozen=True)
-class JobInfo:
-    """What a status query says about one job or step."""
-
-    status: SmartSimStatus
-    returncode: int | None = None
-    name: str = ""
-    nodes: tuple[str, ...] = ()
 
 
 def parse_exit_code(field: str) -> int | None:
@@ -75,34 +65,6 @@ def node_address(node: str, interfaces: list[str]) -> str:
         return socket.gethostbyname(node)
     except OSError as exc:
         raise SmartSimError(f"Cannot resolve the address of node {node!r}: {exc}") from exc
-
-
-@dataclass
-class Tracked:
-    """One job the launcher follows, as the controller knows it (``key``)."""
-
-    key: str
-    job: str | None
-    """Scheduler job id: the allocation of a step, the batch job of a member; None for a
-    plain local process."""
-    step_name: str | None = None
-    """Find the step of ``job`` with this name (None: follow ``job`` itself)."""
-    step_id: str | None = None
-    pid: int | None = None
-    """The local process we started for it (srun, mpirun...), if any."""
-    batch: bool = False
-    status: SmartSimStatus = S.STATUS_QUEUED
-    returncode: int | None = None
-    nodes: tuple[str, ...] = ()
-    proc_rc: int | None = None
-    proc_exited_at: float | None = None
-    job_ended_at: float | None = None
-    pending: tuple[SmartSimStatus, int | None] | None = None
-    """The scheduler's final word, held until our local process (srun) has exited too."""
-    reported: bool = True
-    """False while a submission has not returned its key yet: nothing is reported."""
-    done: bool = False
-    events: list[tuple[SmartSimStatus, int | None]] = field(default_factory=list)
 
 
 class WLMLauncher(Launcher):
@@ -282,7 +244,8 @@ class WLMLauncher(Launcher):
             for tr in live:
                 if not tr.done:
                     logger.warning(f"Job {tr.key} did not report its end after cancellation")
-                    self._finish(tr, S.STATUS_CANCELLED, None)
+                    tr.finish(S.STATUS_CANCELLED, None)
+            self._cond.notify_all()
             pids = [tr.pid for tr in live if tr.pid and tr.proc_exited_at is None]
         if pids:  # e.g. an srun that outlives its cancelled step
             self._local.stop([str(pid) for pid in pids])
@@ -425,66 +388,14 @@ class WLMLauncher(Launcher):
     def _poll(self, jobs: list[str]) -> None:
         infos = self.query_status(jobs)
         now = time.monotonic()
-        changed = []
         with self._cond:
-            by_name: dict[tuple[str, str], str] = {}
-            if infos is not None:
-                for sched_id, info in infos.items():
-                    if "." in sched_id and info.name:
-                        by_name[(sched_id.split(".", 1)[0], info.name)] = sched_id
-            for tr in list(self._tracked.values()):
-                if tr.done or tr.job is None:
-                    continue
-                if self._update(tr, infos, by_name, now):
-                    changed.append(tr)
+            changed: dict[str, Tracked] = {}
+            for key, event in reconcile(self._tracked.values(), infos, now):
+                tr = self._tracked[key]
+                event.apply(tr)
+                changed[key] = tr
             self._cond.notify_all()
-        self._flush(changed)
-
-    def _update(
-        self,
-        tr: Tracked,
-        infos: dict[str, JobInfo] | None,
-        by_name: dict[tuple[str, str], str],
-        now: float,
-    ) -> bool:
-        """Apply a status answer to one job; True when there is news to report."""
-        assert tr.job is not None
-        before = (tr.status, tr.done, len(tr.events))
-        job_info = infos.get(tr.job) if infos is not None else None
-        if tr.step_name is not None and tr.step_id is None:
-            tr.step_id = by_name.get((tr.job, tr.step_name))
-        if tr.step_id is not None:
-            info = infos.get(tr.step_id) if infos is not None else None
-        else:
-            info = job_info if tr.step_name is None else None
-        if job_info is not None and job_info.status in TERMINAL_STATUSES:
-            tr.job_ended_at = tr.job_ended_at or now
-        if info is not None:
-            tr.nodes = info.nodes or tr.nodes
-            if (
-                info.status in TERMINAL_STATUSES
-                and tr.pid is not None
-                and tr.proc_exited_at is None
-            ):
-                tr.pending = (info.status, info.returncode)
-            elif info.status in TERMINAL_STATUSES:
-                self._finish(tr, info.status, info.returncode)
-            elif info.status != tr.status:
-                tr.status = info.status
-                tr.events.append((info.status, None))
-        elif job_info is not None and job_info.status == S.STATUS_RUNNING and tr.pid is None:
-            if tr.status == S.STATUS_QUEUED:
-                tr.status = S.STATUS_RUNNING
-                tr.events.append((S.STATUS_RUNNING, None))
-        if not tr.done and tr.proc_exited_at is not None and now - tr.proc_exited_at > EXIT_GRACE:
-            self._finish_from_rc(tr, tr.proc_rc)
-        proc_gone = tr.pid is None or tr.proc_exited_at is not None
-        if not tr.done and proc_gone and tr.job_ended_at and now - tr.job_ended_at > EXIT_GRACE:
-            assert job_info is not None
-            status = job_info.status
-            self._finish(tr, S.STATUS_FAILED if status == S.STATUS_COMPLETED else status,
-                         job_info.returncode)  # fmt: skip
-        return (tr.status, tr.done, len(tr.events)) != before
+        self._flush(changed.values())
 
     # -- exits and reports ------------------------------------------------------------------
 
@@ -505,19 +416,9 @@ class WLMLauncher(Launcher):
         tr.proc_exited_at = time.monotonic()
         self._by_pid.pop(tr.pid or -1, None)
         if tr.pending is not None:
-            self._finish(tr, *tr.pending)
+            tr.finish(*tr.pending)
         elif tr.job is None:
-            self._finish_from_rc(tr, returncode)
-        self._cond.notify_all()
-
-    def _finish_from_rc(self, tr: Tracked, returncode: int | None) -> None:
-        self._finish(tr, S.STATUS_COMPLETED if returncode == 0 else S.STATUS_FAILED, returncode)
-
-    def _finish(self, tr: Tracked, status: SmartSimStatus, returncode: int | None) -> None:
-        if tr.done:
-            return
-        tr.done, tr.status, tr.returncode = True, status, returncode
-        tr.events.append((status, returncode))
+            from_rc(returncode).apply(tr)
         self._cond.notify_all()
 
     def _flush(self, tracked: t.Iterable[Tracked]) -> None:

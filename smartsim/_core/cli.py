@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from smartsim import __version__
-from smartsim._core.config import find_database_exe
+from smartsim._core.config import find_ai_module, find_database_exe
 from smartsim._core.teardown import teardown
 from smartsim.error import SSConfigError
 from smartsim.wlm import detect_launcher
@@ -34,6 +34,15 @@ def info() -> int:
         return 1
     print(f"database server: {exe}")
     print(f"database version: {database_version(exe)}")
+    try:
+        module = find_ai_module()
+    except SSConfigError as exc:
+        print(f"AI commands: unavailable: {exc}")
+    else:
+        if module.path:
+            print(f"AI commands (RedisAI 1.2 surface): smartsim-ai module {module.path}")
+        else:
+            print(f"AI commands: unavailable (models and scripts cannot run): {module.reason}")
     print(f"detected launcher: {detect_launcher()}")
     return 0
 

@@ -1,13 +1,10 @@
-"""ML objects attached to entities are stored before the entities run; a dead worker shows."""
+"""ML objects attached to entities are stored before the entities run."""
 
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import time
 
-import psutil
 import pytest
 
 from smartsim import Experiment
@@ -98,23 +95,3 @@ def test_objects_without_a_database_are_refused(exp, tmp_path):
     _attach(model, tmp_path)
     with pytest.raises(SmartSimError, match="no database"):
         exp.start(model)
-
-
-def test_a_dead_worker_fails_its_shard(exp):
-    db = exp.create_database(port=find_free_ports(1), interface="lo")
-    exp.start(db)
-    shard = psutil.Process(int(exp._control.jobs()[0].current.job_id))
-    deadline = time.monotonic() + 10  # the worker starts once the server listens
-    workers: list[psutil.Process] = []
-    while not workers and time.monotonic() < deadline:
-        workers = [p for p in shard.children() if "inference.worker" in " ".join(p.cmdline())]
-        time.sleep(0.01)
-    (worker,) = workers
-    worker.send_signal(signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while exp.get_status(db) != [SmartSimStatus.STATUS_FAILED] and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert exp.get_status(db) == [SmartSimStatus.STATUS_FAILED]
-    with open(os.path.join(db.path, "orchestrator_0.err"), encoding="utf-8") as handle:
-        assert "inference worker exited" in handle.read()
-    exp.stop(db)

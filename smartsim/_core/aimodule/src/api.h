@@ -40,6 +40,8 @@ typedef struct ValkeyModuleDict ValkeyModuleDict;
 typedef int (*VMCmdFunc)(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc);
 typedef void (*VMFreePrivdata)(ValkeyModuleCtx *ctx, void *privdata);
 typedef void (*VMDisconnectFunc)(ValkeyModuleCtx *ctx, ValkeyModuleBlockedClient *bc);
+typedef void (*VMTimerProc)(ValkeyModuleCtx *ctx, void *data);
+typedef uint64_t VMTimerID;
 
 /* A server event id, passed by value to SubscribeToServerEvent. */
 typedef struct {
@@ -111,6 +113,7 @@ typedef struct {
     X(int, ReplicateVerbatim, (ValkeyModuleCtx * ctx))                                         \
     X(void, GetRandomHexChars, (char *dst, size_t len))                                        \
     X(uint64_t, MonotonicMicroseconds, (void))                                                 \
+    X(VMTimerID, CreateTimer, (ValkeyModuleCtx * ctx, long long period_ms, VMTimerProc cb, void *data)) \
     X(void, Log, (ValkeyModuleCtx * ctx, const char *level, const char *fmt, ...))             \
     X(ValkeyModuleDict *, CreateDict, (ValkeyModuleCtx * ctx))                                 \
     X(void, FreeDict, (ValkeyModuleCtx * ctx, ValkeyModuleDict * d))                           \

@@ -11,6 +11,9 @@
 
 #define MAX_JOBS_PER_CALL 64
 #define STORE_TIMEOUT_MS 120000
+/* How long requests wait for a replacement after the last worker disconnected (the shard
+ * restarts workers that die) before they, and later ones, are refused. */
+#define WORKER_GRACE_MS 15000
 #define ERR_NO_WORKER                                                                          \
     "ERR no inference worker is running for this database (it exited; the shard's .err file " \
     "says why)"
@@ -53,7 +56,7 @@ typedef struct {
 
 static Job *queue_head = NULL, *queue_tail = NULL;
 static Worker *workers = NULL;
-static int had_worker = 0;
+static int workers_gone = 0; /* no worker came back within WORKER_GRACE_MS of the last one */
 static uint64_t next_job_id = 1;
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -271,7 +274,7 @@ static int submit(ValkeyModuleCtx *ctx, Job *job, long long timeout_ms, int is_s
         return ValkeyModule_ReplyWithError(
             ctx, "ERR AI commands that run or store models cannot be used inside MULTI or scripts");
     }
-    if (had_worker && workers == NULL) {
+    if (workers_gone && workers == NULL) {
         job_free(job);
         return ValkeyModule_ReplyWithError(ctx, ERR_NO_WORKER);
     }
@@ -709,7 +712,7 @@ int cmd_work(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
         w->client_id = client;
         w->next = workers;
         workers = w;
-        had_worker = 1;
+        workers_gone = 0;
         ValkeyModule_Log(ctx, "notice", "smartsim-ai: inference worker connected (client %llu)", client);
     }
     int at = 1;
@@ -753,7 +756,18 @@ int cmd_work(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
     return VM_OK;
 }
 
-/* A worker's connection closed: its running jobs fail now, and queued ones too if none is left. */
+/* No worker reconnected in time: waiting requests fail, and so do new ones until one does. */
+static void no_worker_came_back(ValkeyModuleCtx *ctx, void *data) {
+    (void)data;
+    if (workers != NULL) return;
+    ValkeyModule_Log(ctx, "warning", "smartsim-ai: no inference worker came back; refusing requests");
+    workers_gone = 1;
+    Job *job;
+    while ((job = dequeue()) != NULL) job_fail(job, ERR_NO_WORKER);
+}
+
+/* A worker's connection closed: the jobs it was running fail now; queued ones wait for a
+ * replacement (see WORKER_GRACE_MS). */
 static void on_client_change(ValkeyModuleCtx *ctx, VMEvent eid, uint64_t subevent, void *data) {
     (void)eid;
     if (subevent != VM_SUBEVENT_CLIENT_CHANGE_DISCONNECTED) return;
@@ -777,10 +791,7 @@ static void on_client_change(ValkeyModuleCtx *ctx, VMEvent eid, uint64_t subeven
     for (int i = 0; i < w->nloaded; i++) ValkeyModule_FreeString(NULL, w->loaded[i].name);
     if (w->loaded) ValkeyModule_Free(w->loaded);
     ValkeyModule_Free(w);
-    if (workers == NULL) {
-        Job *job;
-        while ((job = dequeue()) != NULL) job_fail(job, ERR_NO_WORKER);
-    }
+    if (workers == NULL) ValkeyModule_CreateTimer(ctx, WORKER_GRACE_MS, no_worker_came_back, NULL);
 }
 
 int dispatch_init(ValkeyModuleCtx *ctx) {

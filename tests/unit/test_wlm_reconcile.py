@@ -11,6 +11,7 @@ from smartsim._core.launcher.reconcile import (
     Held,
     JobEnded,
     JobInfo,
+    JobRequeued,
     NodesSeen,
     StepFound,
     Tracked,
@@ -145,6 +146,10 @@ ROWS = {
     "requeued batch job runs again elsewhere": (
         batch(status=QUEUED, nodes=("n1",)), {"77": line(RUNNING, None, "b", "n2")}, 0.0,
         [NodesSeen(("n2",)), Changed(RUNNING)],
+    ),
+    "member's batch job requeued after its line said it ended: the end is forgotten": (
+        member(status=RUNNING, job_ended_at=20.0), {"77": line(QUEUED)},
+        20.0 + EXIT_GRACE + 0.5, [JobRequeued()],
     ),
 }  # fmt: skip
 

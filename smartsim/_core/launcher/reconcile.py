@@ -101,6 +101,15 @@ class JobEnded:
 
 
 @dataclass(frozen=True)
+class JobRequeued:
+    """The job's own line, which had said it ended, says it is queued or runs again."""
+
+    def apply(self, tr: Tracked) -> None:
+        """Forget the end: the grace period no longer runs."""
+        tr.job_ended_at = None
+
+
+@dataclass(frozen=True)
 class Held:
     """The scheduler ended the step while our srun still runs: its word waits for the exit."""
 
@@ -136,7 +145,7 @@ class Finished:
         tr.finish(self.status, self.returncode)
 
 
-Event = StepFound | NodesSeen | JobEnded | Held | Changed | Finished
+Event = StepFound | NodesSeen | JobEnded | JobRequeued | Held | Changed | Finished
 
 
 def from_rc(returncode: int | None) -> Finished:
@@ -208,9 +217,13 @@ def _grace_events(tr: Tracked, job_info: JobInfo | None, now: float) -> list[Eve
     or the end of the job when no line of the member's own followed it."""
     events: list[Event] = []
     ended_at = tr.job_ended_at
-    if job_info is not None and job_info.status in TERMINAL_STATUSES and ended_at is None:
+    job_ended = job_info is not None and job_info.status in TERMINAL_STATUSES
+    if job_ended and ended_at is None:
         ended_at = now
         events.append(JobEnded(now))
+    elif job_info is not None and not job_ended and ended_at is not None:
+        ended_at = None
+        events.append(JobRequeued())
     if tr.proc_exited_at is not None and now - tr.proc_exited_at > EXIT_GRACE:
         return [*events, from_rc(tr.proc_rc)]
     proc_gone = tr.pid is None or tr.proc_exited_at is not None

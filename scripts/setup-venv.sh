@@ -4,7 +4,17 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
 stamp="$venv/.installed-from"
-want="$(python3 -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$root/pyproject.toml")"
+# Reinstall when the project's metadata or the C sources of its Valkey module change.
+want="$(cd "$root" && cat pyproject.toml setup.py smartsim/_core/aimodule/src/* | sha256sum | cut -d' ' -f1)"
+# The smartsim-ai module is compiled by pip install: make sure a C compiler is there.
+if ! command -v cc >/dev/null 2>&1 && ! command -v gcc >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev; } >&2 ||
+      echo "setup-venv: could not install gcc; the AI commands will be unavailable" >&2
+  else
+    echo "setup-venv: no C compiler; the AI commands will be unavailable" >&2
+  fi
+fi
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi

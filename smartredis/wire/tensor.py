@@ -97,8 +97,13 @@ def nparts_for(nbytes: int) -> int:
     return max(1, -(-nbytes // PART_BYTES))
 
 
-def part_key(key: str, index: int) -> str:
+K = t.TypeVar("K", str, bytes)
+
+
+def part_key(key: K, index: int) -> K:
     """The key of part ``index`` (>= 1) of the tensor at ``key``; keeps its hash tag."""
+    if isinstance(key, bytes):
+        return key + b"#part%d" % index
     return f"{key}#part{index}"
 
 
@@ -140,7 +145,11 @@ class Header:
         return count * self.dtype.itemsize
 
     def part_size(self, index: int) -> int:
-        """Payload bytes in part ``index``."""
+        """Payload bytes in part ``index``. A one-part tensor may exceed PART_BYTES: the
+        server module stores what a client sent in one piece when the server's limit
+        (proto-max-bulk-len) allowed it."""
+        if self.nparts == 1:
+            return self.nbytes if index == 0 else 0
         return max(0, min(PART_BYTES, self.nbytes - index * PART_BYTES))
 
 

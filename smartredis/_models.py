@@ -1,166 +1,211 @@
-"""ModelStore: models and scripts in the database, and asking the inference workers to run them.
+"""ModelStore: models and scripts stored, read, deleted and run with RedisAI's ``AI.*``
+commands, at the keys where SmartRedis 0.6.1 keeps them, so either client runs what the other
+stored.
 
-Storage and the request protocol are in :mod:`smartredis.wire.inference`. A model's bytes
-are split into hash fields of at most ``chunk_size`` bytes (``set_model_chunk_size``), so a
-model larger than the server's bulk limit still fits.
+Standalone, a model or script lives at its key. In a cluster there is one copy per shard range,
+at ``{P}.<key>`` (:mod:`smartredis.wire.inference`); reads use the lowest range's copy, deletes
+remove every copy, and a run uses the copy of the range that holds the first input, with the
+inputs and outputs copied through ``{P}.<tensor>.TMP`` keys in that copy's slot.
 """
 
 from __future__ import annotations
 
-import time
 import typing as t
+from dataclasses import dataclass
 
-from smartredis.error import RedisKeyError, RedisRuntimeError, RedisTimeoutError
+from smartredis.error import RedisRuntimeError
 from smartredis.wire import inference
+from smartredis.wire.cluster import ClusterRouter
 from smartredis.wire.connection import Address
-from smartredis.wire.protocol import Reply
+from smartredis.wire.protocol import Arg, ReplyError
 from smartredis.wire.router import Router
+from smartredis.wire.slots import hash_slot
+from smartredis.wire.store import TensorKey, TensorStore, raise_errors
 
-WORKER_START_WAIT = 15.0
-"""Seconds to wait for a node's inference worker to come up before giving up."""
-ALIVE_TRUST = 2.0
-"""Seconds a worker seen alive is assumed alive (its heartbeat lives ALIVE_SECONDS)."""
-DEFAULT_CHUNK_SIZE = 511 * 1024 * 1024
-"""Bytes per stored chunk of a model (below the server's default 512 MiB limit)."""
-
-
-def _text(value: Reply) -> str:
-    return bytes(t.cast(bytes, value)).decode() if value is not None else ""
+R = t.TypeVar("R")
+RunCommand = t.Callable[[TensorKey, t.Sequence[TensorKey], t.Sequence[TensorKey]], list[Arg]]
+"""Builds the run command from the model or script key and the input and output keys."""
 
 
-def _field_map(reply: Reply) -> dict[str, Reply]:
-    items = t.cast(list, reply) or []
-    return {_text(items[i]): items[i + 1] for i in range(0, len(items), 2)}
+@dataclass(frozen=True)
+class Shard:
+    """One CLUSTER SLOTS range: its slots, its primary and the prefix of its copies."""
+
+    first: int
+    last: int
+    node: Address
+    prefix: bytes
+
+    def holds(self, slot: int) -> bool:
+        """Whether ``slot`` is in this range."""
+        return self.first <= slot <= self.last
+
+
+def _checked(call: t.Callable[..., R], *args: t.Any) -> R:
+    """``call(*args)``; its ValueError (a reply of an unexpected shape, a bad setting) becomes
+    a RedisRuntimeError, as SmartRedis reports them."""
+    try:
+        return call(*args)
+    except ValueError as exc:
+        raise RedisRuntimeError(str(exc)) from None
 
 
 class ModelStore:
     """Model and script operations on one database (standalone or cluster)."""
 
-    def __init__(self, server: Router, request_timeout: float) -> None:
+    def __init__(self, server: Router, tensors: TensorStore) -> None:
         self._server = server
-        self._timeout = max(1, int(request_timeout) - 1)
-        """Seconds to wait for a worker's answer (below the socket's command timeout)."""
-        self.chunk_size = DEFAULT_CHUNK_SIZE
-        self._seen_alive: dict[Address, float] = {}
+        self._tensors = tensors
+        self._chunk_size: int | None = None
+        """The server's model chunk size, asked once (or as set by set_chunk_size)."""
 
-    # -- storing ------------------------------------------------------------------------------
-    def set_model(self, key: str, model: bytes, options: dict[str, t.Any]) -> None:
-        """Store a model and have its node's worker load it (so load errors surface here)."""
-        blob = memoryview(model).cast("B")
-        size = self.chunk_size
-        chunks = [blob[i : i + size] for i in range(0, len(blob), size)] or [blob]
-        fields: list[t.Any] = [
-            inference.F_KIND,
-            inference.KIND_MODEL,
-            inference.F_CHUNKS,
-            len(chunks),
+    # -- where copies live ----------------------------------------------------------------------
+    def _shards(self) -> list[Shard]:
+        """The cluster's ranges by first slot (empty for a standalone database)."""
+        if not isinstance(self._server, ClusterRouter):
+            return []
+        return [
+            Shard(first, last, node, inference.shard_prefix(first))
+            for first, last, node in self._server.slot_ranges
         ]
-        fields += [inference.F_VERSION, inference.new_version()]
-        for name, value in options.items():
-            fields += [name, ",".join(value) if isinstance(value, list) else value]
-        for index, chunk in enumerate(chunks):
-            fields += [inference.blob_field(index), chunk]
-        self._replace(key, fields)
+
+    def _copies(self, key: str) -> list[TensorKey]:
+        """Every key the model or script ``key`` is stored at, lowest range first."""
+        shards = self._shards()
+        return [inference.shard_key(s.prefix, key) for s in shards] if shards else [key]
+
+    def _first_copy(self, key: str) -> TensorKey:
+        """The copy that reads use: the lowest range's (or the key itself, standalone)."""
+        return self._copies(key)[0]
+
+    # -- storing --------------------------------------------------------------------------------
+    def chunk_size(self) -> int:
+        """The size of the pieces a model is sent in: the server's, asked once."""
+        if self._chunk_size is None:
+            reply = self._server.execute(None, *inference.chunk_size_get_command())
+            self._chunk_size = _checked(inference.chunk_size_from_reply, reply)
+        return self._chunk_size
+
+    def set_chunk_size(self, chunk_size: int) -> None:
+        """Set the model chunk size on every node (it also chunks their AI.MODELGET replies)."""
+        for node in self._server.nodes:
+            self._server.execute_at(node, *inference.chunk_size_set_command(chunk_size))
+        self._chunk_size = chunk_size
+
+    def set_model(
+        self, key: str, model: bytes, backend: str, device: str, options: dict[str, t.Any]
+    ) -> None:
+        """Store a model at ``key`` (every shard copy); ``options`` are the keyword arguments
+        of :func:`~smartredis.wire.inference.model_store_command`."""
+        chunk_size = self.chunk_size()
+        for copy in self._copies(key):
+            command = inference.model_store_command(
+                copy, backend, device, model, chunk_size, **options
+            )
+            self._server.execute(copy, *command)
 
     def set_script(self, key: str, source: str, device: str) -> None:
-        """Store a TorchScript script and have its node's worker compile it."""
-        fields = [
-            inference.F_KIND,
-            inference.KIND_SCRIPT,
-            inference.F_DEVICE,
-            device,
-            inference.F_SOURCE,
-            source,
-        ]
-        fields += [inference.F_VERSION, inference.new_version()]
-        self._replace(key, fields)
+        """Store TorchScript source at ``key`` (every shard copy)."""
+        for copy in self._copies(key):
+            self._server.execute(copy, *inference.script_set_command(copy, device, source))
 
-    def _replace(self, key: str, fields: list[t.Any]) -> None:
-        self._server.pipeline(key, [("DEL", key), ("HSET", key, *fields)])
-        try:
-            self.request(key, "load", key=key)
-        except RedisRuntimeError:
-            self._server.execute(key, "DEL", key)  # nothing unusable stays behind
-            raise
-
-    # -- reading ------------------------------------------------------------------------------
-    def _fields(self, key: str, kind: str) -> dict[str, Reply]:
-        fields = _field_map(self._server.execute(key, "HGETALL", key))
-        if _text(fields.get(inference.F_KIND)) != kind:
-            raise RedisKeyError(f"No {kind} is stored under the key {key}", "", key)
-        return fields
-
+    # -- reading and removing -------------------------------------------------------------------
     def get_model(self, key: str) -> bytes:
         """The bytes of the model at ``key``."""
-        fields = self._fields(key, inference.KIND_MODEL)
-        count = int(_text(fields[inference.F_CHUNKS]))
-        return b"".join(bytes(t.cast(bytes, fields[inference.blob_field(i)])) for i in range(count))
+        copy = self._first_copy(key)
+        reply = self._server.execute(copy, *inference.model_get_command(copy))
+        return _checked(inference.model_from_reply, reply)
 
     def get_script(self, key: str) -> str:
         """The source of the script at ``key``."""
-        return _text(self._fields(key, inference.KIND_SCRIPT)[inference.F_SOURCE])
+        copy = self._first_copy(key)
+        reply = self._server.execute(copy, *inference.script_get_command(copy))
+        return _checked(inference.script_from_reply, reply)
 
-    def exists(self, key: str, kind: str) -> bool:
-        """Whether a model (or script) is stored at ``key``."""
-        return _text(self._server.execute(key, "HGET", key, inference.F_KIND)) == kind
+    def exists(self, key: str) -> bool:
+        """Whether anything is stored at the model or script key ``key`` (as SmartRedis)."""
+        copy = self._first_copy(key)
+        return bool(self._server.execute(copy, "EXISTS", copy))
 
-    def delete(self, key: str, kind: str) -> None:
-        """Remove the model or script at ``key`` and unload it from its worker."""
-        if not self.exists(key, kind):
-            raise RedisKeyError(f"No {kind} is stored under the key {key}", "", key)
-        self._server.execute(key, "DEL", key)
-        self.request(key, "unload", key=key)
+    def delete(self, key: str, command: t.Callable[[TensorKey], tuple[Arg, ...]]) -> None:
+        """Remove every copy with ``command(copy)`` (AI.MODELDEL or AI.SCRIPTDEL); the first
+        error, if any, is raised once all copies were tried."""
+        failure: ReplyError | None = None
+        for copy in self._copies(key):
+            try:
+                self._server.execute(copy, *command(copy))
+            except ReplyError as err:
+                failure = failure or err
+        if failure is not None:
+            raise failure
 
-    # -- running ------------------------------------------------------------------------------
+    # -- running --------------------------------------------------------------------------------
     def run_model(self, key: str, inputs: list[str], outputs: list[str]) -> None:
         """Run the model at ``key`` on the tensors ``inputs``; results go to ``outputs``."""
-        self.request(key, "run_model", key=key, inputs=inputs, outputs=outputs)
+        timeout = _checked(inference.model_timeout)
+        self._run(
+            key,
+            inputs,
+            outputs,
+            lambda k, i, o: inference.model_execute_command(k, i, o, timeout),
+        )
 
     def run_script(self, key: str, function: str, inputs: list[str], outputs: list[str]) -> None:
         """Call ``function`` of the script at ``key`` on ``inputs``; results go to ``outputs``."""
-        self.request(key, "run_script", key=key, fn=function, inputs=inputs, outputs=outputs)
-
-    def info(self, node: Address, key: str, reset: bool) -> dict[str, t.Any]:
-        """The run statistics the worker of ``node`` keeps for ``key``."""
-        return self._ask(node, "info", key=key, reset=reset)["info"]
-
-    def request(self, routing_key: str, op: str, **fields: t.Any) -> dict[str, t.Any]:
-        """Send ``op`` to the worker of the node that stores ``routing_key``; its answer."""
-        return self._ask(self._server.route(routing_key), op, **fields)
-
-    def _wait_for_worker(self, node: Address, tag: str) -> None:
-        """Return once the node's worker is alive; a worker starts with its shard, so a
-        client that connects right after the database became ready may wait briefly.
-
-        A worker seen alive is trusted for ALIVE_TRUST seconds, sparing a round trip per call.
-        """
-        if time.monotonic() - self._seen_alive.get(node, -ALIVE_TRUST) < ALIVE_TRUST:
-            return
-        deadline = time.monotonic() + min(WORKER_START_WAIT, self._timeout)
-        while not self._server.execute(
-            inference.queue_key(tag), "EXISTS", inference.alive_key(tag)
-        ):
-            if time.monotonic() > deadline:
-                raise RedisRuntimeError(
-                    f"No inference worker serves the database at {node}: models and scripts "
-                    "run only on databases started by SmartSim (its shards start a worker)"
-                )
-            time.sleep(0.02)
-        self._seen_alive[node] = time.monotonic()
-
-    def _ask(self, node: Address, op: str, **fields: t.Any) -> dict[str, t.Any]:
-        tag = inference.queue_tag(self._server.owns_slot(node))
-        queue, reply_key = inference.queue_key(tag), inference.new_reply_key(tag)
-        self._wait_for_worker(node, tag)
-        self._server.execute(
-            queue, "RPUSH", queue, inference.encode_request(op, reply_key, **fields)
+        self._run(
+            key,
+            inputs,
+            outputs,
+            lambda k, i, o: inference.script_run_command(k, function, i, o),
         )
-        answer = self._server.execute(reply_key, "BLPOP", reply_key, self._timeout)
-        if answer is None:
-            raise RedisTimeoutError(
-                f"The inference worker at {node} did not answer {op} within {self._timeout} s"
-            )
-        result = inference.decode_reply(t.cast(list, answer)[1])
-        if not result.get("ok"):
-            raise RedisRuntimeError(str(result.get("error", "unknown inference error")))
-        return result
+
+    def _run(self, key: str, inputs: list[str], outputs: list[str], build: RunCommand) -> None:
+        shards = self._shards()
+        if not shards:
+            self._server.execute(key, *build(key, inputs, outputs))
+            return
+        anchor = (inputs or outputs or [None])[0]
+        slot = hash_slot(anchor) if anchor is not None else shards[0].first
+        shard = next((s for s in shards if s.holds(slot)), shards[0])
+        self._run_on_shard(shard.prefix, key, inputs, outputs, build)
+
+    def _run_on_shard(
+        self, prefix: bytes, key: str, inputs: list[str], outputs: list[str], build: RunCommand
+    ) -> None:
+        """Run the ``{prefix}`` copy: inputs copied in, outputs copied out, then one DEL of
+        the temporary keys (also when the run fails)."""
+        tmp_in = [inference.tmp_key(prefix, name) for name in inputs]
+        tmp_out = [inference.tmp_key(prefix, name) for name in outputs]
+        parts: list[TensorKey] = []
+        try:
+            for name, tmp in zip(inputs, tmp_in, strict=True):
+                values = self._tensors.get_values(name, name)
+                parts += self._tensors.piece_keys(tmp, len(values))[:-1]
+                self._tensors.put_values(tmp, values)
+            copy = inference.shard_key(prefix, key)
+            self._server.execute(copy, *build(copy, tmp_in, tmp_out))
+            for tmp, name in zip(tmp_out, outputs, strict=True):
+                values = self._tensors.get_values(tmp, name)
+                parts += self._tensors.piece_keys(tmp, len(values))[:-1]
+                self._tensors.put_values(name, values)
+        finally:
+            temporary = [*tmp_out, *tmp_in, *parts]
+            if temporary:
+                try:
+                    self._server.execute(temporary[0], "DEL", *temporary)
+                except ReplyError:
+                    pass  # as SmartRedis: a failed clean-up does not fail the run
+
+    # -- statistics -----------------------------------------------------------------------------
+    def info(self, node: Address, key: str, reset: bool) -> dict[str, str]:
+        """AI.INFO of ``key`` on ``node`` (its shard copy in a cluster) as ``{field: text}``;
+        with ``reset`` the statistics are zeroed right after being read."""
+        shards = self._shards()
+        shard = next((s for s in shards if s.node == node), None)
+        copy: TensorKey = inference.shard_key(shard.prefix, key) if shard else key
+        commands = [inference.info_command(copy)]
+        if reset:
+            commands.append(inference.info_command(copy, reset=True))
+        replies = self._server.pipeline(copy, commands)
+        raise_errors(replies, commands)
+        return _checked(inference.info_from_reply, replies[0], bool(shards))

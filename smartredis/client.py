@@ -111,7 +111,7 @@ class Client(SRObject, ModelMethods):
         )
         self._tensors = TensorStore(self._server)
         self._datasets = DatasetStore(self._server, self._tensors)
-        self._models = ModelStore(self._server, self._settings.policy.command_timeout)
+        self._models = ModelStore(self._server, self._tensors)
         self.log_data(LLDebug, "New client created")
 
     @api

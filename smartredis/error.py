@@ -88,6 +88,11 @@ class _MissingKeyRuntimeError(RedisKeyError, RedisRuntimeError):
 _REPLY_ERRORS: dict[str, type[RedisReplyError] | dict[str, type[RedisReplyError]]] = {
     "ERR": {
         "no such key": _MissingKeyRuntimeError,
+        # RedisAI's (and our AI module's) missing-key replies
+        "model key is empty": _MissingKeyRuntimeError,
+        "script key is empty": _MissingKeyRuntimeError,
+        "tensor key is empty": _MissingKeyRuntimeError,
+        "cannot find run info for key": _MissingKeyRuntimeError,
         "string exceeds maximum allowed size": RedisBadAllocError,
         "Protocol error": RedisInternalError,
         "max number of clients reached": RedisDatabaseError,

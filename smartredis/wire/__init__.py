@@ -20,8 +20,8 @@ Modules:
 * :mod:`~smartredis.wire.tensor` - the stored tensor format (docs/tensor-format.md).
 * :mod:`~smartredis.wire.store` - :class:`TensorStore`: tensors read and written through a
   router, split into parts past the 512 MiB string limit.
-* :mod:`~smartredis.wire.inference` - how clients and inference workers talk (stored models
-  and scripts, request queues and replies).
+* :mod:`~smartredis.wire.inference` - models and scripts: RedisAI's ``AI.*`` commands as
+  SmartRedis 0.6.1 sends them, and its cluster layout (shard prefixes, ``.TMP`` keys).
 """
 
 from smartredis.wire import inference, tensor

@@ -66,6 +66,7 @@ class ClusterRouter(Router):
         self._seeds = list(seeds)
         self._slots: list[Address | None] = [None] * SLOTS
         self._primaries: list[Address] = []
+        self._ranges: list[SlotRange] = []
         random.shuffle(self._seeds)
         self._bootstrap(self._seeds, self._load_slots)
 
@@ -74,12 +75,18 @@ class ClusterRouter(Router):
         """See base."""
         return list(self._primaries)
 
+    @property
+    def slot_ranges(self) -> list[SlotRange]:
+        """(first slot, last slot, primary) of each CLUSTER SLOTS entry, by first slot."""
+        return list(self._ranges)
+
     def _load_slots(self, conn: Connection) -> None:
         ranges = parse_cluster_slots(conn.execute("CLUSTER", "SLOTS"), conn.address)
         slots: list[Address | None] = [None] * SLOTS
         for start, end, node in ranges:
             slots[start : end + 1] = [node] * (end + 1 - start)
         self._slots = slots
+        self._ranges = sorted(ranges, key=lambda entry: entry[0])
         self._primaries = sorted({node for _, _, node in ranges}, key=str)
         self._log(DEBUG, f"Cluster slot map: {', '.join(map(str, self._primaries))}")
 

@@ -7,18 +7,26 @@ bigger tensor of the same key left behind, so an overwrite never leaves stale da
 
 from __future__ import annotations
 
+import typing as t
+
 import numpy as np
 
 from smartredis.error import RedisKeyError, _MissingKeyRuntimeError
 from smartredis.wire import tensor as tensor_format
-from smartredis.wire.protocol import Reply, ReplyError
+from smartredis.wire.protocol import Arg, Reply, ReplyError
 from smartredis.wire.router import Command, Router
 from smartredis.wire.slots import hash_slot
 
 _HEAD = ("GETRANGE", 0, tensor_format.FIXED_SIZE - 1)
+TensorKey = str | bytes
+"""A tensor's key: ``bytes`` where it carries a binary hash tag (a cluster shard prefix)."""
 
 
-def head_command(key: str) -> Command:
+def _text(key: TensorKey) -> str:
+    return key.decode(errors="replace") if isinstance(key, bytes) else key
+
+
+def head_command(key: TensorKey) -> Command:
     """Reads the fixed header of the tensor at ``key`` (empty if there is none)."""
     return (_HEAD[0], key, _HEAD[1], _HEAD[2])
 
@@ -31,7 +39,9 @@ def raise_errors(replies: list[Reply], commands: list[Command]) -> None:
     """
     for reply, command in zip(replies, commands, strict=True):
         if isinstance(reply, ReplyError) and command[0] != _HEAD[0]:
-            reply.command, reply.key = str(command[0]), str(command[1]) if len(command) > 1 else ""
+            key = command[1] if len(command) > 1 else ""
+            reply.command = str(command[0])
+            reply.key = _text(key) if isinstance(key, (str, bytes)) else str(key)
             raise reply
 
 
@@ -44,24 +54,29 @@ class TensorStore:
     # -- writing --------------------------------------------------------------------------------
     def write_commands(
         self, key: str, array: np.ndarray, code: int
-    ) -> tuple[list[Command], list[tuple[str, Command]], int]:
+    ) -> tuple[list[Command], list[tuple[TensorKey, Command]], int]:
         """(commands for ``key``'s slot, earlier writes of parts >= 1, number of parts).
 
         The slot commands are a header read (for :meth:`drop_stale`) and the SET of part 0.
         """
-        values = tensor_format.encode(array, code)
+        return self.value_commands(key, tensor_format.encode(array, code))
+
+    def value_commands(
+        self, key: TensorKey, values: t.Sequence[Arg]
+    ) -> tuple[list[Command], list[tuple[TensorKey, Command]], int]:
+        """:meth:`write_commands` for a tensor's stored strings, ``values`` (part 0 first)."""
         parts = [
             (tensor_format.part_key(key, i), ("SET", tensor_format.part_key(key, i), value))
             for i, value in enumerate(values[1:], start=1)
         ]
         return [head_command(key), ("SET", key, values[0])], parts, len(values)
 
-    def write_parts(self, parts: list[tuple[str, Command]]) -> None:
+    def write_parts(self, parts: list[tuple[TensorKey, Command]]) -> None:
         """Store parts >= 1 (before part 0, so a reader never sees a header without parts)."""
         for key, command in parts:
             self._server.execute(key, *command)
 
-    def drop_stale(self, key: str, old_head: Reply, nparts: int) -> None:
+    def drop_stale(self, key: TensorKey, old_head: Reply, nparts: int) -> None:
         """Remove parts an earlier, bigger tensor at ``key`` left behind (``old_head``: its
         header as read before the write)."""
         old = tensor_format.stored_nparts(
@@ -71,7 +86,11 @@ class TensorStore:
 
     def put(self, key: str, array: np.ndarray, code: int) -> None:
         """Store ``array`` (C-contiguous, wire dtype) at ``key``."""
-        commands, parts, nparts = self.write_commands(key, array, code)
+        self.put_values(key, tensor_format.encode(array, code))
+
+    def put_values(self, key: TensorKey, values: t.Sequence[Arg]) -> None:
+        """Store a tensor's strings (as :meth:`get_values` read them) at ``key``."""
+        commands, parts, nparts = self.value_commands(key, values)
         self.write_parts(parts)
         replies = self._server.pipeline(key, commands)
         raise_errors(replies, commands)
@@ -97,6 +116,27 @@ class TensorStore:
                 )
         return sink.result()
 
+    def get_values(self, key: TensorKey, name: str) -> list[bytes | bytearray]:
+        """The strings the tensor at ``key`` is stored in, part 0 first (to copy it as is).
+
+        :raises RedisKeyError: no tensor at ``key`` (also a RedisRuntimeError)
+        """
+        value = self._server.execute(key, "GET", key)
+        if not isinstance(value, (bytes, bytearray)):
+            raise _MissingKeyRuntimeError(
+                f"The tensor {name!r} does not exist (key {_text(key)!r})", key=_text(key)
+            )
+        values = [value]
+        for index in range(1, tensor_format.stored_nparts(value)):
+            part = tensor_format.part_key(key, index)
+            data = self._server.execute(part, "GET", part)
+            if not isinstance(data, (bytes, bytearray)):
+                raise tensor_format.TensorFormatError(
+                    f"The tensor at key {_text(key)!r} lost part {index}"
+                )
+            values.append(data)
+        return values
+
     def from_value(self, key: str, value: Reply) -> np.ndarray:
         """The tensor whose part 0 is ``value`` (fetched already), reading any further parts."""
         if not isinstance(value, (bytes, bytearray)):
@@ -121,7 +161,7 @@ class TensorStore:
         head = self._server.execute(key, *head_command(key))
         return tensor_format.stored_nparts(head if isinstance(head, (bytes, bytearray)) else None)
 
-    def piece_keys(self, key: str, nparts: int) -> list[str]:
+    def piece_keys(self, key: TensorKey, nparts: int) -> list[TensorKey]:
         """Every key of a tensor of ``nparts`` parts, part 0 last."""
         return [tensor_format.part_key(key, i) for i in range(1, nparts)] + [key]
 
@@ -186,7 +226,7 @@ class TensorStore:
                 self._server.execute(piece_src, "UNLINK", piece_src)
         self._drop_parts(dest, nparts, old)
 
-    def _drop_parts(self, key: str, keep: int, old: int) -> None:
+    def _drop_parts(self, key: TensorKey, keep: int, old: int) -> None:
         for index in range(max(keep, 1), old):
             part = tensor_format.part_key(key, index)
             self._server.execute(part, "UNLINK", part)

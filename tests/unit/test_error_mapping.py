@@ -70,8 +70,18 @@ def test_reply_table(reply, cls):
     assert issubclass(err.reply_error_class(code, message), cls)
 
 
-def test_missing_key_errors_are_also_runtime_errors_as_in_smartredis():
-    cls = err.reply_error_class("ERR", "no such key")
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no such key",
+        "model key is empty",
+        "script key is empty",
+        "tensor key is empty or in a different shard",
+        "cannot find run info for key",
+    ],
+)
+def test_missing_key_errors_are_also_runtime_errors_as_in_smartredis(message):
+    cls = err.reply_error_class("ERR", message)
     assert issubclass(cls, err.RedisKeyError) and issubclass(cls, err.RedisRuntimeError)
 
 

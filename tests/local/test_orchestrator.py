@@ -119,6 +119,21 @@ def test_port_in_use_fails_before_anything_starts(exp):
     assert exp._control.running_jobs() == []
 
 
+def test_restart_on_the_same_port_after_a_client_was_connected(exp):
+    """The stopped server's connections linger in TIME_WAIT; the new one binds anyway
+    (SO_REUSEADDR), so the driver's port check must not call the port taken."""
+    port = find_free_ports(1)
+    first = exp.create_database(port=port, interface="lo", db_identifier="first")
+    exp.start(first)
+    with Connection(f"127.0.0.1:{port}") as conn:
+        conn.execute("SET", "k", "v")
+        exp.stop(first)
+    second = exp.create_database(port=port, interface="lo", db_identifier="second")
+    exp.start(second)
+    assert exp.get_status(second) == [SmartSimStatus.STATUS_RUNNING]
+    exp.stop(second)
+
+
 def test_missing_interface_falls_back_to_loopback_on_local(exp, caplog):
     port = find_free_ports(1)
     db = exp.create_database(port=port, interface="ib0")

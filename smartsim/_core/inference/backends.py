@@ -52,6 +52,10 @@ def _framework(module: str) -> t.Any:
             f"e.g. pip install 'smartsim-py[{_EXTRAS[module]}]' ({exc})"
         ) from None
     if fresh and module == "torch":  # only possible before torch runs anything in parallel
+        # Without the profiling optimiser the first call of a model costs ~1 ms instead of
+        # ~30 ms, and later calls of small, shape-varying batches run as fast. Set once for
+        # the worker (what torch.jit.optimized_execution(False) sets per call).
+        framework._C._set_graph_executor_optimize(False)
         if THREADS.intra_op:
             framework.set_num_threads(THREADS.intra_op)
         if THREADS.inter_op:
@@ -81,7 +85,16 @@ class Runner(t.Protocol):
 
 def _torch_outputs(result: t.Any) -> Arrays:
     items = result if isinstance(result, (tuple, list)) else [result]
-    return [item.detach().cpu().numpy() for item in items]
+    return [(item if item.device.type == "cpu" else item.cpu()).numpy() for item in items]
+
+
+def _torch_inputs(torch: t.Any, inputs: Arrays, device: str) -> list[t.Any]:
+    """numpy arrays as tensors on ``device`` (sharing memory on the CPU; read-only buffers
+    are copied, as torch cannot wrap them)."""
+    tensors = [
+        torch.from_numpy(array if array.flags.writeable else array.copy()) for array in inputs
+    ]
+    return tensors if device == "cpu" else [tensor.to(device) for tensor in tensors]
 
 
 class TorchModel:
@@ -95,11 +108,8 @@ class TorchModel:
 
     def __call__(self, inputs: Arrays) -> Arrays:
         torch = self._torch
-        # Without the profiling optimiser the first call costs ~1 ms instead of ~30 ms, and
-        # later calls of these small, shape-varying batches run as fast.
-        with torch.no_grad(), torch.jit.optimized_execution(False):
-            tensors = [torch.from_numpy(array).to(self._device) for array in inputs]
-            return _torch_outputs(self._module(*tensors))
+        with torch.inference_mode():
+            return _torch_outputs(self._module(*_torch_inputs(torch, inputs, self._device)))
 
 
 class OnnxModel:
@@ -207,8 +217,8 @@ class TorchScript:
             entry = getattr(self._unit, function)
         except AttributeError:
             raise ValueError(f"the script has no function {function!r}") from None
-        with torch.no_grad(), torch.jit.optimized_execution(False):
-            tensors = [torch.from_numpy(array).to(self._device) for array in inputs]
+        with torch.inference_mode():
+            tensors = _torch_inputs(torch, inputs, self._device)
             return _torch_outputs(entry(*_script_arguments(entry, tensors)))
 
 

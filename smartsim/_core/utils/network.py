@@ -34,8 +34,13 @@ def get_ip_from_interface(interface: str) -> str:
 
 
 def port_in_use(host: str, port: int) -> bool:
-    """Whether binding ``host:port`` fails because something already uses it."""
+    """Whether binding ``host:port`` fails because something already uses it.
+
+    Binds as the server will, with SO_REUSEADDR: connections of a stopped server that
+    linger in TIME_WAIT do not keep it from binding, so they must not count here either.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:

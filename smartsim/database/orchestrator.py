@@ -16,6 +16,7 @@ from smartsim.entity.entityList import EntityList
 from smartsim.error import SmartSimError, SSConfigError, SSUnsupportedError
 from smartsim.log import get_logger
 from smartsim.settings import settings as settings_factory
+from smartsim.settings.base import as_host_list
 
 logger = get_logger(__name__)
 
@@ -37,16 +38,6 @@ _EVICTION_POLICIES = (
     "volatile-random",
     "volatile-ttl",
 )
-
-
-def _as_list(value: str | list[str] | None, what: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
-        return list(value)
-    raise TypeError(f"{what} must be a str or a list of str, got {value!r}")
 
 
 class Orchestrator(EntityList[DBNode]):
@@ -102,12 +93,12 @@ class Orchestrator(EntityList[DBNode]):
         if not isinstance(db_identifier, str) or not db_identifier:
             raise ValueError(f"db_identifier must be a non-empty str, got {db_identifier!r}")
         self.port = port
-        self._interfaces = _as_list(interface, "interface")
+        self._interfaces = as_host_list(interface or [], "interface")
         if not self._interfaces:
             raise ValueError("At least one network interface is needed")
         self.launcher = launcher
         self._db_identifier = db_identifier
-        self._hosts = _as_list(hosts, "hosts")
+        self._hosts = as_host_list(hosts or [], "hosts")
         self.batch = batch
         self.single_cmd = single_cmd
         self.alloc = alloc
@@ -228,7 +219,7 @@ class Orchestrator(EntityList[DBNode]):
 
     def set_hosts(self, host_list: str | list[str]) -> None:
         """Place the shards on these hosts (one per shard)."""
-        hosts = _as_list(host_list, "host_list")
+        hosts = as_host_list(host_list)
         if not hosts:
             raise ValueError("host_list must not be empty")
         self._hosts = hosts

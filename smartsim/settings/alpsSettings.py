@@ -8,19 +8,10 @@ from __future__ import annotations
 import typing as t
 
 from smartsim.error import SSUnsupportedError
-from smartsim.settings.base import RunArgValue, RunSettings
+from smartsim.settings.base import RunArgValue, RunSettings, as_host_list
 from smartsim.settings.slurmSettings import format_short_long_args
 
 __all__ = ["AprunSettings"]
-
-
-def _as_list_of_str(host_list: str | list[str]) -> list[str]:
-    """Normalise a host given as a str or a list of str; TypeError otherwise."""
-    if isinstance(host_list, str):
-        return [host_list.strip()]
-    if not isinstance(host_list, list) or not all(isinstance(h, str) for h in host_list):
-        raise TypeError(f"host_list argument must be a str or a list of str, got {host_list!r}")
-    return host_list
 
 
 class AprunSettings(RunSettings):
@@ -73,7 +64,7 @@ class AprunSettings(RunSettings):
 
     def set_hostlist(self, host_list: str | list[str]) -> None:
         """Set ``--node-list`` from a host or a list of hosts."""
-        self.run_args["node-list"] = ",".join(_as_list_of_str(host_list))
+        self.run_args["node-list"] = ",".join(as_host_list(host_list))
 
     def set_hostlist_from_file(self, file_path: str) -> None:
         """Set ``--node-list-file``."""
@@ -81,7 +72,7 @@ class AprunSettings(RunSettings):
 
     def set_excluded_hosts(self, host_list: str | list[str]) -> None:
         """Set ``--exclude-node-list`` from a host or a list of hosts."""
-        self.run_args["exclude-node-list"] = ",".join(_as_list_of_str(host_list))
+        self.run_args["exclude-node-list"] = ",".join(as_host_list(host_list))
 
     def set_cpu_bindings(self, bindings: int | list[int]) -> None:
         """Set ``--cpu-binding`` to a comma-separated list of CPU ids."""

@@ -27,6 +27,17 @@ def _build_exe_args(exe_args: str | list[str] | None) -> list[str]:
     raise TypeError(f"Executable arguments must be a str or a list of str, got {exe_args!r}")
 
 
+def as_host_list(hosts: str | list[str], what: str = "host_list") -> list[str]:
+    """Host names from one name or a list of names, checked once for every settings class.
+
+    :raises TypeError: not a str or a list of str, or a name is empty
+    """
+    names = [hosts.strip()] if isinstance(hosts, str) else hosts
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise TypeError(f"{what} must be a non-empty str or a list of them, got {hosts!r}")
+    return list(names)
+
+
 class SettingsBase:
     """Common base of run and batch settings."""
 

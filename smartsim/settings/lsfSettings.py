@@ -12,7 +12,7 @@ from pprint import pformat
 
 from smartsim.error import SSUnsupportedError
 from smartsim.log import get_logger
-from smartsim.settings.base import BatchSettings, RunArgValue, RunSettings
+from smartsim.settings.base import BatchSettings, RunArgValue, RunSettings, as_host_list
 from smartsim.settings.slurmSettings import format_short_long_args
 
 logger = get_logger(__name__)
@@ -277,11 +277,7 @@ class BsubBatchSettings(BatchSettings):
 
     def set_hostlist(self, host_list: str | list[str]) -> None:
         """Set ``-m "host1 host2"``."""
-        if isinstance(host_list, str):
-            host_list = [host_list.strip()]
-        if not isinstance(host_list, list) or not all(isinstance(h, str) for h in host_list):
-            raise TypeError(f"host_list argument must be a str or a list of str, got {host_list!r}")
-        self.batch_args["m"] = '"' + " ".join(host_list) + '"'
+        self.batch_args["m"] = '"' + " ".join(as_host_list(host_list)) + '"'
 
     def set_tasks(self, tasks: int) -> None:
         """Set ``-n``."""

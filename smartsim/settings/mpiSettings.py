@@ -11,7 +11,7 @@ import typing as t
 from smartsim._core.utils.helpers import is_valid_cmd
 from smartsim.error import LauncherError
 from smartsim.log import get_logger
-from smartsim.settings.base import RunArgValue, RunSettings
+from smartsim.settings.base import RunArgValue, RunSettings, as_host_list
 
 logger = get_logger(__name__)
 
@@ -101,13 +101,7 @@ class _BaseMPISettings(RunSettings):
 
     def set_hostlist(self, host_list: str | list[str]) -> None:
         """Set ``--host`` from a host or a list of hosts."""
-        if isinstance(host_list, str):
-            host_list = [host_list.strip()]
-        if not isinstance(host_list, list):
-            raise TypeError(f"host_list argument must be a str or a list of str, got {host_list!r}")
-        if not all(isinstance(host, str) for host in host_list):
-            raise TypeError(f"host_list argument must be a list of str, got {host_list!r}")
-        self.run_args["host"] = ",".join(host_list)
+        self.run_args["host"] = ",".join(as_host_list(host_list))
 
     def set_hostlist_from_file(self, file_path: str) -> None:
         """Set ``--hostfile``."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import typing as t
 
 from smartsim.log import get_logger
-from smartsim.settings.base import RunArgValue
+from smartsim.settings.base import RunArgValue, as_host_list
 from smartsim.settings.mpiSettings import _BaseMPISettings
 
 logger = get_logger(__name__)
@@ -89,11 +89,7 @@ class PalsMpiexecSettings(_BaseMPISettings):
 
     def set_hostlist(self, host_list: str | list[str]) -> None:
         """Set ``--hosts`` from a host or a list of hosts."""
-        if isinstance(host_list, str):
-            host_list = [host_list.strip()]
-        if not isinstance(host_list, list) or not all(isinstance(h, str) for h in host_list):
-            raise TypeError(f"host_list argument must be a str or a list of str, got {host_list!r}")
-        self.run_args["hosts"] = ",".join(host_list)
+        self.run_args["hosts"] = ",".join(as_host_list(host_list))
 
     def set_gpu_affinity_script(self, affinity: str, *args: t.Any) -> None:
         """Run the executable through an affinity script (placed after the run arguments).

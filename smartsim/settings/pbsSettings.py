@@ -10,7 +10,7 @@ from __future__ import annotations
 import typing as t
 
 from smartsim.error import SSConfigError
-from smartsim.settings.base import BatchSettings
+from smartsim.settings.base import BatchSettings, as_host_list
 
 __all__ = ["QsubBatchSettings"]
 
@@ -110,11 +110,7 @@ class QsubBatchSettings(BatchSettings):
 
     def set_hostlist(self, host_list: str | list[str]) -> None:
         """Ask for these hosts in the chunk statement (``:host=a+host=b``)."""
-        if isinstance(host_list, str):
-            host_list = [host_list.strip()]
-        if not isinstance(host_list, list) or not all(isinstance(h, str) for h in host_list):
-            raise TypeError(f"host_list argument must be a str or a list of str, got {host_list!r}")
-        self._hosts = list(host_list)
+        self._hosts = as_host_list(host_list)
 
     def set_walltime(self, walltime: str) -> None:
         """Set the ``walltime`` resource (``-l walltime=HH:MM:SS``)."""

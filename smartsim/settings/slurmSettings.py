@@ -13,22 +13,11 @@ import typing as t
 from smartsim._core.utils.helpers import fmt_walltime
 from smartsim.error import SSUnsupportedError
 from smartsim.log import get_logger
-from smartsim.settings.base import BatchSettings, RunArgValue, RunSettings
+from smartsim.settings.base import BatchSettings, RunArgValue, RunSettings, as_host_list
 
 logger = get_logger(__name__)
 
 __all__ = ["SbatchSettings", "SrunSettings", "fmt_walltime"]
-
-
-def _as_host_list(host_list: str | list[str], what: str = "host_list") -> list[str]:
-    """Normalise a host (or feature) given as a str or a list of str; TypeError otherwise."""
-    if isinstance(host_list, str):
-        return [host_list.strip()]
-    if not isinstance(host_list, list):
-        raise TypeError(f"{what} argument must be a str or a list of str, got {host_list!r}")
-    if not all(isinstance(host, str) for host in host_list):
-        raise TypeError(f"{what} argument must be a list of str, got {host_list!r}")
-    return host_list
 
 
 def format_short_long_args(args: t.Mapping[str, RunArgValue]) -> list[str]:
@@ -95,7 +84,7 @@ class SrunSettings(RunSettings):
 
     def set_hostlist(self, host_list: str | list[str]) -> None:
         """Set ``--nodelist`` from a host or a list of hosts."""
-        self.run_args["nodelist"] = ",".join(_as_host_list(host_list))
+        self.run_args["nodelist"] = ",".join(as_host_list(host_list))
 
     def set_hostlist_from_file(self, file_path: str) -> None:
         """Set ``--nodefile``."""
@@ -103,7 +92,7 @@ class SrunSettings(RunSettings):
 
     def set_excluded_hosts(self, host_list: str | list[str]) -> None:
         """Set ``--exclude`` from a host or a list of hosts."""
-        self.run_args["exclude"] = ",".join(_as_host_list(host_list))
+        self.run_args["exclude"] = ",".join(as_host_list(host_list))
 
     def set_cpus_per_task(self, cpus_per_task: int) -> None:
         """Set ``--cpus-per-task``."""
@@ -292,7 +281,7 @@ class SbatchSettings(BatchSettings):
 
     def set_hostlist(self, host_list: str | list[str]) -> None:
         """Set ``--nodelist`` from a host or a list of hosts."""
-        self.batch_args["nodelist"] = ",".join(_as_host_list(host_list))
+        self.batch_args["nodelist"] = ",".join(as_host_list(host_list))
 
     def format_batch_args(self) -> list[str]:
         """See base."""

@@ -20,6 +20,7 @@ from smartsim.settings import (
     Singularity,
 )
 from smartsim.settings import base as base_module
+from smartsim.settings.base import as_host_list
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "data" / "batch"
 REGEN_HINT = (
@@ -314,3 +315,16 @@ def test_render_script_golden(name, render):
     assert path.is_file(), f"Golden file {path} is missing.\n{REGEN_HINT}"
     expected = path.read_text()
     assert text == expected, f"Batch script differs from golden file {path}.\n{REGEN_HINT}"
+
+
+@pytest.mark.parametrize(
+    ("hosts", "expected"), [(" n1 ", ["n1"]), (["n1", "n2"], ["n1", "n2"]), ([], [])]
+)
+def test_as_host_list(hosts, expected):
+    assert as_host_list(hosts) == expected
+
+
+@pytest.mark.parametrize("bad", [None, 3, ("n1",), ["n1", 2], ["n1", ""], "  "])
+def test_as_host_list_refuses(bad):
+    with pytest.raises(TypeError, match=r"interface must be a non-empty str or a list of them"):
+        as_host_list(bad, "interface")

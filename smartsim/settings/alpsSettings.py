@@ -8,8 +8,7 @@ from __future__ import annotations
 import typing as t
 
 from smartsim.error import SSUnsupportedError
-from smartsim.settings.base import RunArgValue, RunSettings, as_host_list
-from smartsim.settings.slurmSettings import format_short_long_args
+from smartsim.settings.base import RunArgValue, RunSettings, as_host_list, format_short_long_args
 
 __all__ = ["AprunSettings"]
 

@@ -38,6 +38,22 @@ def as_host_list(hosts: str | list[str], what: str = "host_list") -> list[str]:
     return list(names)
 
 
+def format_short_long_args(args: t.Mapping[str, RunArgValue]) -> list[str]:
+    """Render options as ``-x value`` for one letter and ``--name=value`` otherwise.
+
+    srun, sbatch, aprun and jsrun all take this syntax. An option whose value is None (or
+    empty) is rendered as a bare flag.
+    """
+    formatted: list[str] = []
+    for name, value in args.items():
+        flag_only = value is None or value == ""
+        if len(name) == 1:
+            formatted += [f"-{name}"] if flag_only else [f"-{name}", str(value)]
+        else:
+            formatted.append(f"--{name}" if flag_only else f"--{name}={value}")
+    return formatted
+
+
 class SettingsBase:
     """Common base of run and batch settings."""
 

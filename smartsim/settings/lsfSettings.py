@@ -12,8 +12,13 @@ from pprint import pformat
 
 from smartsim.error import SSUnsupportedError
 from smartsim.log import get_logger
-from smartsim.settings.base import BatchSettings, RunArgValue, RunSettings, as_host_list
-from smartsim.settings.slurmSettings import format_short_long_args
+from smartsim.settings.base import (
+    BatchSettings,
+    RunArgValue,
+    RunSettings,
+    as_host_list,
+    format_short_long_args,
+)
 
 logger = get_logger(__name__)
 

@@ -13,27 +13,17 @@ import typing as t
 from smartsim._core.utils.helpers import fmt_walltime
 from smartsim.error import SSUnsupportedError
 from smartsim.log import get_logger
-from smartsim.settings.base import BatchSettings, RunArgValue, RunSettings, as_host_list
+from smartsim.settings.base import (
+    BatchSettings,
+    RunArgValue,
+    RunSettings,
+    as_host_list,
+    format_short_long_args,
+)
 
 logger = get_logger(__name__)
 
 __all__ = ["SbatchSettings", "SrunSettings", "fmt_walltime"]
-
-
-def format_short_long_args(args: t.Mapping[str, RunArgValue]) -> list[str]:
-    """Render options as ``-x value`` for one letter and ``--name=value`` otherwise.
-
-    srun, sbatch, aprun and jsrun all take this syntax. An option whose value is None (or
-    empty) is rendered as a bare flag.
-    """
-    formatted: list[str] = []
-    for name, value in args.items():
-        flag_only = value is None or value == ""
-        if len(name) == 1:
-            formatted += [f"-{name}"] if flag_only else [f"-{name}", str(value)]
-        else:
-            formatted.append(f"--{name}" if flag_only else f"--{name}={value}")
-    return formatted
 
 
 class SrunSettings(RunSettings):

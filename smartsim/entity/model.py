@@ -118,7 +118,8 @@ class Model(SmartSimEntity):
     @property
     def colocated_db_settings(self) -> dict[str, t.Any]:
         """The colocated database's options, kept on the run settings as SmartSim does."""
-        return getattr(self.run_settings, "colocated_db_settings", None) or {}
+        settings = self.run_settings
+        return (settings.colocated_db_settings if settings is not None else None) or {}
 
     # -- key prefixing ----------------------------------------------------------------------
 

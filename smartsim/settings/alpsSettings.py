@@ -43,7 +43,7 @@ class AprunSettings(RunSettings):
 
         :raises SSUnsupportedError: colocated database or container
         """
-        if getattr(self, "colocated_db_settings", None):
+        if self.colocated_db_settings:
             raise SSUnsupportedError("Colocated models cannot be run as a mpmd workload")
         if self.container:
             raise SSUnsupportedError("Containerized MPMD workloads are not yet supported.")

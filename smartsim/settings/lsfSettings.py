@@ -75,7 +75,7 @@ class JsrunSettings(RunSettings):
 
         :raises ValueError: fewer CPUs than a colocated database needs
         """
-        colo = getattr(self, "colocated_db_settings", None)
+        colo = self.colocated_db_settings
         if colo:
             db_cpus = int(colo.get("db_cpus", 0))
             if not db_cpus:
@@ -131,7 +131,7 @@ class JsrunSettings(RunSettings):
 
         :raises SSUnsupportedError: these settings run a colocated database
         """
-        if getattr(self, "colocated_db_settings", None):
+        if self.colocated_db_settings:
             raise SSUnsupportedError("Colocated models cannot be run as a mpmd workload")
         self.mpmd.append(settings)
 

@@ -60,7 +60,7 @@ class SrunSettings(RunSettings):
         :raises SSUnsupportedError: colocated database or container
         :raises ValueError: a heterogeneous group is set (Slurm forbids MPMD there)
         """
-        if getattr(self, "colocated_db_settings", None):
+        if self.colocated_db_settings:
             raise SSUnsupportedError("Colocated models cannot be run as a mpmd workload")
         if self.container:
             raise SSUnsupportedError("Containerized MPMD workloads are not yet supported.")

@@ -7,9 +7,10 @@ import os
 import typing as t
 
 from smartsim.entity.dbobject import DBModel, DBScript
+from smartsim.entity.dbobjectsmixin import DBObjectsMixin
 from smartsim.entity.entity import SmartSimEntity
 from smartsim.entity.entityList import EntityList
-from smartsim.entity.model import Model, _append_unique
+from smartsim.entity.model import Model
 from smartsim.entity.strategies import resolve_strategy
 from smartsim.error import EntityExistsError, SmartSimError, UserStrategyError
 from smartsim.log import get_logger
@@ -38,7 +39,7 @@ def _read_param_values(params: dict[str, t.Any]) -> tuple[list[str], list[list[s
     return names, values
 
 
-class Ensemble(EntityList[Model]):
+class Ensemble(DBObjectsMixin, EntityList[Model]):
     """A group of Models made by a parameter strategy, replicas, or added one by one."""
 
     def __init__(
@@ -180,68 +181,14 @@ class Ensemble(EntityList[Model]):
         """Print the attached-files table of every member."""
         print(self.attached_files_table)
 
-    def add_ml_model(
-        self,
-        name: str,
-        backend: str,
-        model: bytes | None = None,
-        model_path: str | None = None,
-        device: str = "CPU",
-        devices_per_node: int = 1,
-        first_device: int = 0,
-        batch_size: int = 0,
-        min_batch_size: int = 0,
-        min_batch_timeout: int = 0,
-        tag: str = "",
-        inputs: list[str] | None = None,
-        outputs: list[str] | None = None,
-    ) -> None:
-        """Store an ML model in the database when the members start."""
-        db_model = DBModel(
-            name,
-            backend,
-            model,
-            model_path,
-            device,
-            devices_per_node,
-            first_device,
-            batch_size,
-            min_batch_size,
-            min_batch_timeout,
-            tag,
-            inputs,
-            outputs,
-        )
-        _append_unique(self._db_models, db_model, self.name)
+    def add_ml_model_object(self, db_model: DBModel) -> None:
+        """Store an existing DBModel in the database when the members start."""
+        super().add_ml_model_object(db_model)
         for member in self.entities:
             member.add_ml_model_object(db_model)
 
-    def add_script(
-        self,
-        name: str,
-        script: str | None = None,
-        script_path: str | None = None,
-        device: str = "CPU",
-        devices_per_node: int = 1,
-        first_device: int = 0,
-    ) -> None:
-        """Store a TorchScript script in the database when the members start."""
-        self._add_db_script(
-            DBScript(name, script, script_path, device, devices_per_node, first_device)
-        )
-
-    def add_function(
-        self,
-        name: str,
-        function: t.Callable[..., t.Any] | None = None,
-        device: str = "CPU",
-        devices_per_node: int = 1,
-        first_device: int = 0,
-    ) -> None:
-        """Store a TorchScript function in the database when the members start."""
-        self._add_db_script(DBScript(name, function, None, device, devices_per_node, first_device))
-
-    def _add_db_script(self, db_script: DBScript) -> None:
-        _append_unique(self._db_scripts, db_script, self.name)
+    def add_script_object(self, db_script: DBScript) -> None:
+        """Store an existing DBScript in the database when the members start."""
+        super().add_script_object(db_script)
         for member in self.entities:
             member.add_script_object(db_script)

@@ -12,6 +12,7 @@ import warnings
 from tabulate import tabulate
 
 from smartsim.entity.dbobject import DBModel, DBScript
+from smartsim.entity.dbobjectsmixin import DBObjectsMixin
 from smartsim.entity.entity import SmartSimEntity
 from smartsim.entity.files import EntityFiles
 from smartsim.error import EntityExistsError, SSUnsupportedError
@@ -68,7 +69,7 @@ def _pinning_string(pin_ids: t.Iterable[int | t.Iterable[int]] | None, cpus: int
     return ",".join(str(cpu) for cpu in sorted(cpu_ids))
 
 
-class Model(SmartSimEntity):
+class Model(DBObjectsMixin, SmartSimEntity):
     """A program to launch, with parameters, attached files and database connections."""
 
     def __init__(
@@ -98,17 +99,7 @@ class Model(SmartSimEntity):
         self._db_scripts: list[DBScript] = []
         self.files: EntityFiles | None = None
 
-    # -- database objects -------------------------------------------------------------------
-
-    @property
-    def db_models(self) -> t.Iterable[DBModel]:
-        """ML models loaded into the database when this model starts."""
-        return iter(self._db_models)
-
-    @property
-    def db_scripts(self) -> t.Iterable[DBScript]:
-        """Scripts and functions loaded into the database when this model starts."""
-        return iter(self._db_scripts)
+    # -- colocated database -----------------------------------------------------------------
 
     @property
     def colocated(self) -> bool:
@@ -272,78 +263,6 @@ class Model(SmartSimEntity):
         )
         self.run_settings.colocated_db_settings = settings
 
-    # -- ML objects -------------------------------------------------------------------------
-
-    def add_ml_model(
-        self,
-        name: str,
-        backend: str,
-        model: bytes | None = None,
-        model_path: str | None = None,
-        device: str = "CPU",
-        devices_per_node: int = 1,
-        first_device: int = 0,
-        batch_size: int = 0,
-        min_batch_size: int = 0,
-        min_batch_timeout: int = 0,
-        tag: str = "",
-        inputs: list[str] | None = None,
-        outputs: list[str] | None = None,
-    ) -> None:
-        """Store an ML model in the database when this model starts."""
-        self.add_ml_model_object(
-            DBModel(
-                name,
-                backend,
-                model,
-                model_path,
-                device,
-                devices_per_node,
-                first_device,
-                batch_size,
-                min_batch_size,
-                min_batch_timeout,
-                tag,
-                inputs,
-                outputs,
-            )
-        )
-
-    def add_script(
-        self,
-        name: str,
-        script: str | None = None,
-        script_path: str | None = None,
-        device: str = "CPU",
-        devices_per_node: int = 1,
-        first_device: int = 0,
-    ) -> None:
-        """Store a TorchScript script (text or file) in the database when this model starts."""
-        self.add_script_object(
-            DBScript(name, script, script_path, device, devices_per_node, first_device)
-        )
-
-    def add_function(
-        self,
-        name: str,
-        function: t.Callable[..., t.Any] | None = None,
-        device: str = "CPU",
-        devices_per_node: int = 1,
-        first_device: int = 0,
-    ) -> None:
-        """Store a TorchScript function in the database when this model starts."""
-        self.add_script_object(
-            DBScript(name, function, None, device, devices_per_node, first_device)
-        )
-
-    def add_ml_model_object(self, db_model: DBModel) -> None:
-        """Store an existing DBModel in the database when this model starts."""
-        _append_unique(self._db_models, db_model, self.name)
-
-    def add_script_object(self, db_script: DBScript) -> None:
-        """Store an existing DBScript in the database when this model starts."""
-        _append_unique(self._db_scripts, db_script, self.name)
-
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Model) and self.name == other.name
 
@@ -357,15 +276,3 @@ class Model(SmartSimEntity):
         if self._db_scripts:
             text += "\nDB Scripts: " + ", ".join(s.name for s in self._db_scripts)
         return text
-
-
-_DBObj = t.TypeVar("_DBObj", DBModel, DBScript)
-
-
-def _append_unique(objects: list[_DBObj], new: _DBObj, owner: str) -> None:
-    """Add a DB object, refusing a second one of the same name on the same entity."""
-    if any(existing.name == new.name for existing in objects):
-        raise SSUnsupportedError(
-            f"A {type(new).__name__} named {new.name!r} is already attached to {owner}"
-        )
-    objects.append(new)

@@ -178,3 +178,18 @@ def test_model_and_ensemble_ml_objects(rs):
     ens.add_ml_model("net", "ONNX", model=b"x")
     ens.add_model(Model("late", {}, rs))
     assert all([m.name for m in member.db_models] == ["net"] for member in ens)
+
+
+def test_ensemble_scripts_and_functions_reach_every_member(rs):
+    def double(x):
+        return 2 * x
+
+    ens = Ensemble("e", {}, run_settings=rs, replicas=2)
+    ens.add_script("s", script="def f(x): return x")
+    ens.add_function("fn", double)
+    with pytest.raises(SSUnsupportedError, match="already attached to e"):
+        ens.add_function("fn", double)
+    ens.add_model(Model("late", {}, rs))
+    assert [s.name for s in ens.db_scripts] == ["s", "fn"]
+    assert all([s.name for s in member.db_scripts] == ["s", "fn"] for member in ens)
+    assert len(ens) == 3

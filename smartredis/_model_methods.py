@@ -42,6 +42,7 @@ def _check_backend(backend: str) -> str:
 
 
 def _name_list(names: str | list[str] | None, what: str) -> list[str]:
+    """A name or list of names (None: none) as a checked list."""
     if names is None:
         return []
     if isinstance(names, str):
@@ -105,6 +106,7 @@ def _model_options(
 
 
 def _gpu_range(first_gpu: int, num_gpus: int) -> list[int]:
+    """The GPUs ``first_gpu .. first_gpu + num_gpus - 1``, checked."""
     typecheck(first_gpu, "first_gpu", int)
     typecheck(num_gpus, "num_gpus", int)
     if first_gpu < 0 or num_gpus < 1:
@@ -124,6 +126,7 @@ def _gpu_for(offset: int, first_gpu: int, num_gpus: int) -> int:
 
 
 def _read_file(path: str, what: str) -> bytes:
+    """The bytes of a model or script file (RedisRuntimeError if it cannot be read)."""
     typecheck(path, what, str)
     try:
         with open(path, "rb") as handle:
@@ -143,12 +146,14 @@ def _function_source(function: t.Callable[..., t.Any]) -> str:
 
 
 def _check_model(name: str, model: bytes) -> None:
+    """Check a model's name and bytes."""
     typecheck(name, "name", str)
     check_name(name, "name")
     typecheck(model, "model", (bytes, bytearray))
 
 
 def _check_script(name: str, script: str) -> None:
+    """Check a script's name and source."""
     typecheck(name, "name", str)
     check_name(name, "name")
     typecheck(script, "script", str)
@@ -176,6 +181,7 @@ class ModelMethods:
         )
 
     def _model_key(self, name: str, on_db: bool) -> str:
+        """The key of model or script ``name`` (prefixed only if model prefixing is on)."""
         typecheck(name, "name", str)
         return self._keys.model(name, on_db)
 
@@ -230,6 +236,7 @@ class ModelMethods:
         inputs: str | list[str] | None,
         outputs: str | list[str] | None,
     ) -> None:
+        """set_model without the API wrapper (shared with set_model_from_file)."""
         _check_model(name, model)
         backend, device = _check_backend(backend), _check_device(device)
         options = _model_options(
@@ -310,6 +317,7 @@ class ModelMethods:
         inputs: str | list[str] | None,
         outputs: str | list[str] | None,
     ) -> None:
+        """set_model_multigpu without the API wrapper (shared with its from_file form)."""
         _check_model(name, model)
         backend = _check_backend(backend)
         gpus = _gpu_range(first_gpu, num_gpus)
@@ -440,6 +448,7 @@ class ModelMethods:
         self._set_script(name, script, device)
 
     def _set_script(self, name: str, script: str, device: str) -> None:
+        """set_script without the API wrapper (shared with its file and function forms)."""
         _check_script(name, script)
         self._models.set_script(self._model_key(name, False), script, _check_device(device))
 
@@ -456,6 +465,7 @@ class ModelMethods:
         self._set_script(name, _function_source(function), device)
 
     def _set_script_multigpu(self, name: str, script: str, first_gpu: int, num_gpus: int) -> None:
+        """set_script_multigpu without the API wrapper (shared with its other forms)."""
         _check_script(name, script)
         for gpu in _gpu_range(first_gpu, num_gpus):
             key = self._model_key(_gpu_name(name, gpu), False)

@@ -160,6 +160,7 @@ class ModelStore:
         )
 
     def _run(self, key: str, inputs: list[str], outputs: list[str], build: RunCommand) -> None:
+        """Run at ``key`` standalone; in a cluster on the copy of the first input's range."""
         shards = self._shards()
         if not shards:
             self._server.execute(key, *build(key, inputs, outputs))

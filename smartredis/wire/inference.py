@@ -55,6 +55,7 @@ def crc16_inverse(remainder: int) -> int:
 
 
 def _prefix_bytes(inverse: int, nchars: int) -> bytes:
+    """The ``nchars`` bytes above bit 16 of an inverse: the prefix candidate."""
     return ((inverse >> 16) & ((1 << (8 * nchars)) - 1)).to_bytes(nchars, "big")
 
 
@@ -78,6 +79,7 @@ def shard_prefix(lowest_slot: int) -> bytes:
 
 
 def _raw(key: Key) -> bytes:
+    """A key as bytes (UTF-8 for text)."""
     return key.encode() if isinstance(key, str) else bytes(key)
 
 
@@ -112,6 +114,7 @@ def chunk_size_set_command(chunk_size: int) -> tuple[Arg, ...]:
 
 
 def _counted(keyword: str, names: t.Sequence[Key]) -> list[Arg]:
+    """``KEYWORD n name...``."""
     return [keyword, len(names), *names]
 
 
@@ -130,7 +133,8 @@ def model_store_command(
     outputs: t.Sequence[str] = (),
 ) -> list[Arg]:
     """AI.MODELSTORE with options in RedisAI's fixed order; the model follows BLOB in pieces
-    of at most ``chunk_size`` bytes (none for an empty model), which the server joins."""
+    of at most ``chunk_size`` bytes (one if it is <= 0; none for an empty model), which the
+    server joins."""
     command: list[Arg] = ["AI.MODELSTORE", key, backend, device]
     if tag:
         command += ["TAG", tag]
@@ -215,6 +219,7 @@ def model_timeout(environ: t.Mapping[str, str] = os.environ) -> int:
 
 # -- replies ----------------------------------------------------------------------------------
 def _bulk(value: Reply, what: str) -> bytes:
+    """A bulk-string reply as bytes; an error reply is raised, another type is a ValueError."""
     if isinstance(value, ReplyError):
         raise value
     if not isinstance(value, (bytes, bytearray)):
@@ -247,6 +252,7 @@ def model_from_reply(reply: Reply) -> bytes:
 
 
 def _info_value(value: Reply, strip: bool) -> str:
+    """One AI.INFO value as SmartRedis shows it: integers as decimal text."""
     if isinstance(value, int):
         return str(value)
     raw = _bulk(value, "AI.INFO value") if not isinstance(value, str) else value.encode()

@@ -32,10 +32,6 @@ P0, P1, P2 = b"{\x00\x00}.", b"{8M}.", b"{p\x9a}."
 MULTI_KEY = {b"DEL", b"AI.MODELEXECUTE", b"AI.SCRIPTRUN"}
 
 
-def _b(arg: t.Any) -> bytes:
-    return argv([arg])[0]
-
-
 class FakeNode:
     """One node's data and what it answers."""
 

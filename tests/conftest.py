@@ -57,6 +57,14 @@ def keep_for_the_session() -> None:
     SESSION_WIDE.update(proc.pid for proc in _leftovers())
 
 
+def _session_wide(proc: psutil.Process) -> bool:
+    """Kept by a session fixture, or started later by one that is (a shard's workers)."""
+    try:
+        return proc.pid in SESSION_WIDE or any(p.pid in SESSION_WIDE for p in proc.parents())
+    except psutil.NoSuchProcess:
+        return False
+
+
 @pytest.fixture(autouse=True)
 def no_leaked_processes():
     """Fail the test if it leaves a process of this session running.
@@ -65,7 +73,7 @@ def no_leaked_processes():
     """
     before = {proc.pid for proc in _leftovers()}
     yield
-    mine = [p for p in _leftovers() if p.pid not in before and p.pid not in SESSION_WIDE]
+    mine = [p for p in _leftovers() if p.pid not in before and not _session_wide(p)]
     described = _kill_and_describe(mine)
     if described:
         pytest.fail("test left processes running:\n" + "\n".join(described))

@@ -20,6 +20,8 @@ from smartsim._core.entrypoints import colocated, dbshard
         {"ifnames": ["ib0", "eth0"], "cluster": True},
         {"conf": {"maxclients": "100", "save": ""}},
         {"conf": {"maxmemory-policy": "allkeys lru"}, "addresses": ["h"], "workdir": "w"},
+        {"module": "/lib/ai.so", "workers": 2, "inter_op": 1, "intra_op": 4},
+        {"no_module": "no C compiler: gcc: not found"},
     ],
 )
 def test_dbshard_round_trip(kwargs):
@@ -32,6 +34,11 @@ def test_dbshard_round_trip(kwargs):
     assert opts["--ifname"] == kwargs.get("ifnames", [])
     assert opts["--cluster"] is kwargs.get("cluster", False)
     assert opts["--conf"] == kwargs.get("conf", {})
+    assert opts.get("--module") == kwargs.get("module")
+    assert opts.get("--no-module") == kwargs.get("no_module")
+    for name in ("workers", "inter_op", "intra_op"):
+        flag = "--" + name.replace("_", "-")
+        assert opts.get(flag) == (str(kwargs[name]) if name in kwargs else None)
 
 
 def test_dbshard_options_in_the_order_of_the_launch():
@@ -59,6 +66,11 @@ _COLOCATED_DEFAULTS = {
     "server": None,
     "db_objects": None,
     "conf": [],
+    "module": None,
+    "no_module": None,
+    "workers": 1,
+    "inter_op": None,
+    "intra_op": None,
 }
 
 
@@ -72,6 +84,8 @@ _COLOCATED_DEFAULTS = {
         {"unix_socket": "/tmp/s", "socket_permissions": 755, "cpus": "3"},
         {"port": 1, "conf": {"maxclients": "5", "maxmemory": "1 gb"}},
         {"port": 6781, "db_objects": "/m/.smartsim/m-db-objects.json"},
+        {"port": 6782, "module": "/lib/ai.so", "workers": 3, "inter_op": 2, "intra_op": 1},
+        {"unix_socket": "/tmp/s", "no_module": "turned off"},
     ],
 )
 @pytest.mark.parametrize("app", [["app"], ["/bin/app", "--", "-x", "--name", "y"]])

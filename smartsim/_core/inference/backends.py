@@ -103,8 +103,13 @@ class TorchModel:
     def __init__(self, blob: bytes, device: str) -> None:
         self._torch = _framework("torch")
         self._device = torch_device(device)
-        self._module = self._torch.jit.load(io.BytesIO(blob), map_location=self._device)
-        self._module.eval()
+        module = self._torch.jit.load(io.BytesIO(blob), map_location=self._device)
+        module.eval()
+        try:  # weights as constants: a third less interpreter work per call of a small model
+            module = self._torch.jit.freeze(module)
+        except Exception:  # noqa: BLE001 - some modules cannot be frozen; they run as they are
+            pass
+        self._module = module
 
     def __call__(self, inputs: Arrays) -> Arrays:
         torch = self._torch

@@ -354,7 +354,7 @@ class Experiment:
         :param output_format: only plain_text
         """
         manifest = Manifest(*args)
-        commands = self._control.launch_commands(manifest) if self._launcher == "local" else {}
+        commands = self._control.launch_commands(manifest)
         previewrenderer.preview(
             self.name,
             self.exp_path,

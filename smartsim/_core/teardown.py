@@ -9,12 +9,10 @@ import psutil
 
 from smartsim._core.config import get_config
 from smartsim._core.control.jobrecord import JobEntry, read, this_host
-from smartsim._core.launcher import create_launcher
+from smartsim._core.launcher import create_launcher, launcher_class
 from smartsim._core.launcher.wlm import WLMLauncher
 from smartsim._core.utils.process import terminate_trees, wait_gone
 
-WLM_LAUNCHERS = ("slurm", "pbs", "pals", "lsf")
-"""Launchers whose jobs are cancelled through their scheduler."""
 _CLOCK_SLACK = 2.0
 """Seconds a process may seem to start before its recorded launch (clock granularity)."""
 
@@ -48,7 +46,9 @@ def _cancel_scheduler_jobs(entries: list[JobEntry]) -> list[JobEntry]:
     """Cancel recorded scheduler jobs that still run; the entries cancelled."""
     by_launcher: dict[str, list[JobEntry]] = {}
     for entry in entries:
-        if entry.launcher in WLM_LAUNCHERS and not entry.job_id.startswith("local:"):
+        found = launcher_class(entry.launcher)
+        through_scheduler = found is not None and issubclass(found, WLMLauncher)
+        if through_scheduler and not entry.job_id.startswith("local:"):
             by_launcher.setdefault(entry.launcher, []).append(entry)
     cancelled: list[JobEntry] = []
     for name, group in by_launcher.items():

@@ -15,7 +15,7 @@ from smartsim._core.control.dblaunch import settings_env
 from smartsim._core.control.job import Job
 from smartsim._core.control.jobmanager import JobManager
 from smartsim._core.control.manifest import Manifest
-from smartsim._core.launcher import create_launcher
+from smartsim._core.launcher import create_launcher, launcher_class
 from smartsim._core.launcher.base import Launcher
 from smartsim._core.launcher.step import BatchStep, Step
 from smartsim.database import Orchestrator
@@ -90,20 +90,22 @@ class Controller:
 
     def _check_launchable(self, manifest: Manifest) -> None:
         """Refuse the whole call before anything starts, naming the entity at fault."""
-        local = self._launcher_name == "local"
+        name = self._launcher_name
+        found = launcher_class(name)
+        no_batch = found is not None and not found.runs_batch_jobs
         for ensemble in manifest.ensembles:
-            if ensemble.batch_settings is not None and local:
+            if ensemble.batch_settings is not None and no_batch:
                 raise SSUnsupportedError(
-                    f"Ensemble {ensemble.name} has batch settings, which the local launcher "
+                    f"Ensemble {ensemble.name} has batch settings, which the {name} launcher "
                     "cannot run; remove them or use a workload-manager launcher"
                 )
             if not ensemble.models:
                 raise SmartSimError(f"Ensemble {ensemble.name} has no members to launch")
         db_ids = [db.db_identifier for db in manifest.dbs]
         for db in manifest.dbs:
-            if db.batch_settings is not None and local:
+            if db.batch_settings is not None and no_batch:
                 raise SSUnsupportedError(
-                    f"Database {db.db_identifier} is a batch job, which the local launcher "
+                    f"Database {db.db_identifier} is a batch job, which the {name} launcher "
                     "cannot run"
                 )
             if db.db_identifier in self._active_dbs:
@@ -117,10 +119,10 @@ class Controller:
                 )
         standalone_ids = set(db_ids) | set(self._active_dbs)
         for model in manifest.launchable:
-            if model.batch_settings is not None and local:
+            if model.batch_settings is not None and no_batch:
                 raise SSUnsupportedError(
-                    f"Model {model.name} has batch settings, which the local launcher cannot run; "
-                    "remove them or use a workload-manager launcher"
+                    f"Model {model.name} has batch settings, which the {name} launcher cannot "
+                    "run; remove them or use a workload-manager launcher"
                 )
             if model.run_settings is None:
                 raise SmartSimError(f"Model {model.name} has no run settings")
@@ -152,7 +154,11 @@ class Controller:
         return Step(model.name, model.type, argv, model.path, env)
 
     def launch_commands(self, manifest: Manifest) -> dict[str, list[str]]:
-        """Each model's launch command, for previews."""
+        """Each model's launch command, for previews; none when the launcher would need its
+        scheduler or runtime to build them."""
+        found = launcher_class(self._launcher_name)
+        if found is None or not found.previews_commands:
+            return {}
         return {
             model.name: self._model_step_argv(model)
             for model in manifest.launchable
@@ -374,4 +380,3 @@ class Controller:
         self.stop_names(self._jobs.running())
         for db in self.active_dbs:
             self._forget_db(db)
-

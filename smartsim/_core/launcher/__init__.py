@@ -23,6 +23,12 @@ KNOWN_LAUNCHERS = ("local", "slurm", "pbs", "pals", "lsf", "dragon", "sge")
 """Launcher names an Experiment accepts (settings can be made for all of them)."""
 
 
+def launcher_class(name: str) -> type[Launcher] | None:
+    """The class of the launcher called ``name`` (None: settings only, e.g. sge), for its
+    capabilities without starting it."""
+    return _LAUNCHERS.get(name)
+
+
 def create_launcher(name: str, on_exit: OnExit, on_status: OnStatus | None = None) -> Launcher:
     """The launcher called ``name``, reporting job exits to ``on_exit``.
 
@@ -30,11 +36,10 @@ def create_launcher(name: str, on_exit: OnExit, on_status: OnStatus | None = Non
     :raises SSUnsupportedError: dragon, when the dragonhpc runtime is not installed
     :raises LauncherError: the launcher is known but cannot launch in this version
     """
-    try:
-        launcher_class = _LAUNCHERS[name]
-    except KeyError:
+    found = launcher_class(name)
+    if found is None:
         raise LauncherError(
             f"The {name!r} launcher cannot start jobs in this version; launchers that can: "
             f"{sorted(_LAUNCHERS)}. Settings, generate and preview work with any launcher."
-        ) from None
-    return launcher_class(on_exit, on_status)
+        )
+    return found(on_exit, on_status)

@@ -31,6 +31,10 @@ class Launcher(abc.ABC):
     name: t.ClassVar[str]
     shards_share_host: t.ClassVar[bool] = False
     """True when database shards may run on one host, so each needs its own port."""
+    runs_batch_jobs: t.ClassVar[bool] = False
+    """True when :meth:`submit_batch` submits batch jobs (a workload manager's launcher)."""
+    previews_commands: t.ClassVar[bool] = False
+    """True when :meth:`argv` needs no scheduler or runtime, so a preview can show it."""
 
     def __init__(self, on_exit: OnExit, on_status: OnStatus | None = None) -> None:
         self._on_exit = on_exit

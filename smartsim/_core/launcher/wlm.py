@@ -71,6 +71,7 @@ class WLMLauncher(Launcher):
     """A launcher for a workload manager: see the module docstring."""
 
     shards_share_host = True  # shards in one allocation may share a node: one port each
+    runs_batch_jobs = True
     script_suffix: t.ClassVar[str] = "sh"
 
     def __init__(self, on_exit: OnExit, on_status: OnStatus | None = None) -> None:

@@ -73,6 +73,7 @@ class LocalLauncher(Launcher):
 
     name = "local"
     shards_share_host = True
+    previews_commands = True
 
     def __init__(self, on_exit: OnExit, on_status: OnStatus | None = None) -> None:
         super().__init__(on_exit, on_status)

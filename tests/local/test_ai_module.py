@@ -33,6 +33,18 @@ def _tensor(conn: Connection, key: str, array: np.ndarray) -> None:
     conn.execute("AI.TENSORSET", key, dtype, *array.shape, "BLOB", array.tobytes())
 
 
+def _ai_info(conn: Connection) -> dict[str, int]:
+    """The module's INFO section: workers, idle_workers, queued_jobs, running_jobs."""
+    text = bytes(conn.execute("INFO", "smartsim-ai")).decode()
+    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    return {k.removeprefix("smartsim-ai_"): int(v) for k, v in fields.items()}
+
+
+def _busy(conn: Connection, running: int = 1, idle: int = 0) -> bool:
+    info = _ai_info(conn)
+    return info["running_jobs"] == running and info["idle_workers"] == idle
+
+
 def _workers(shard: psutil.Process) -> list[psutil.Process]:
     return [p for p in shard.children() if "inference.worker" in " ".join(p.cmdline())]
 
@@ -100,7 +112,7 @@ def test_others_are_served_while_a_call_runs(slow_db):
         address, "AI.SCRIPTRUN", "slow", "slow", "INPUTS", "x", "long", "OUTPUTS", "y"
     )
     with Connection(address) as conn:
-        _wait_for(lambda: b"blocked_clients:1" in conn.execute("INFO", "clients"))
+        _wait_for(lambda: _busy(conn))
         conn.execute("SET", "other", "1")  # answered while the call is still running
         assert conn.execute("GET", "other") == b"1"
         assert thread.is_alive() and not outcome
@@ -116,7 +128,7 @@ def test_timeout_answers_timedout_and_writes_nothing(slow_db):
         address, "AI.SCRIPTRUN", "slow", "slow", "INPUTS", "x", "long", "OUTPUTS", "y"
     )
     with Connection(address, timeout=30) as conn:
-        _wait_for(lambda: b"blocked_clients:1" in conn.execute("INFO", "clients"))
+        _wait_for(lambda: _busy(conn))
         # the single worker is busy: this call waits in the queue past its TIMEOUT
         reply = conn.execute(
             "AI.MODELEXECUTE", "m", "INPUTS", 1, "x", "OUTPUTS", 1, "late", "TIMEOUT", 50
@@ -144,7 +156,7 @@ def test_a_dead_worker_fails_its_callers_at_once_and_is_replaced(slow_db):
         address, "AI.SCRIPTRUN", "slow", "slow", "INPUTS", "x", "long", "OUTPUTS", "y"
     )
     with Connection(address) as conn:
-        _wait_for(lambda: b"blocked_clients:1" in conn.execute("INFO", "clients"))
+        _wait_for(lambda: _busy(conn))
     worker.kill()
     thread.join(timeout=10)  # the call would run for seconds more: it is answered at once
     assert not thread.is_alive()
@@ -172,8 +184,7 @@ def test_threads_per_queue_starts_that_many_workers_that_run_together(start_db):
         thread, outcome = _run_in_thread(
             address, "AI.SCRIPTRUN", "slow", "slow", "INPUTS", "x", "long", "OUTPUTS", "y"
         )
-        # blocked: the caller, and the idle worker waiting for jobs
-        _wait_for(lambda: b"blocked_clients:2" in conn.execute("INFO", "clients"))
+        _wait_for(lambda: _busy(conn, running=1, idle=1))
         # the second worker takes this one while the first is busy
         reply = conn.execute("AI.SCRIPTRUN", "slow", "slow", "INPUTS", "x", "quick", "OUTPUTS", "z")
         assert reply == "OK"

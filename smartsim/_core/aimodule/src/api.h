@@ -36,6 +36,8 @@ typedef struct ValkeyModuleString ValkeyModuleString;
 typedef struct ValkeyModuleKey ValkeyModuleKey;
 typedef struct ValkeyModuleBlockedClient ValkeyModuleBlockedClient;
 typedef struct ValkeyModuleDict ValkeyModuleDict;
+typedef struct ValkeyModuleInfoCtx ValkeyModuleInfoCtx;
+typedef void (*VMInfoFunc)(ValkeyModuleInfoCtx *ctx, int for_crash_report);
 
 typedef int (*VMCmdFunc)(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc);
 typedef void (*VMFreePrivdata)(ValkeyModuleCtx *ctx, void *privdata);
@@ -115,6 +117,9 @@ typedef struct {
     X(uint64_t, MonotonicMicroseconds, (void))                                                 \
     X(VMTimerID, CreateTimer, (ValkeyModuleCtx * ctx, long long period_ms, VMTimerProc cb, void *data)) \
     X(void, Log, (ValkeyModuleCtx * ctx, const char *level, const char *fmt, ...))             \
+    X(int, RegisterInfoFunc, (ValkeyModuleCtx * ctx, VMInfoFunc cb))                           \
+    X(int, InfoAddSection, (ValkeyModuleInfoCtx * ctx, const char *name))                      \
+    X(int, InfoAddFieldLongLong, (ValkeyModuleInfoCtx * ctx, const char *field, long long v))  \
     X(ValkeyModuleDict *, CreateDict, (ValkeyModuleCtx * ctx))                                 \
     X(void, FreeDict, (ValkeyModuleCtx * ctx, ValkeyModuleDict * d))                           \
     X(int, DictSetC, (ValkeyModuleDict * d, void *key, size_t keylen, void *ptr))              \

@@ -171,12 +171,6 @@ static Worker *worker_by_id(unsigned long long id) {
     return NULL;
 }
 
-int dispatch_worker_count(void) {
-    int n = 0;
-    for (Worker *w = workers; w; w = w->next) n++;
-    return n;
-}
-
 /* ---- the queue ---------------------------------------------------------------------------- */
 
 static void enqueue(Job *job) {
@@ -541,9 +535,11 @@ static void reply_load(ValkeyModuleCtx *ctx, uint64_t id, ValkeyModuleString *na
 /* Emit the entries for one run job (a load first when the worker lacks the current version);
  * returns how many entries were emitted, 0 when the job failed instead. */
 static int reply_run(ValkeyModuleCtx *ctx, Worker *w, Job *job) {
-    ObjectDef def;
+    char version[17];
     const char *error = NULL;
-    if (object_def_read(ctx, job->name, job->kind, &def, &error) != VM_OK) {
+    if (!object_version(ctx, job->name, job->kind, version)) {
+        ObjectDef probe; /* gone or replaced by something else since the call: say which */
+        object_def_read(ctx, job->name, job->kind, &probe, &error);
         job_fail(job, error);
         return 0;
     }
@@ -553,15 +549,17 @@ static int reply_run(ValkeyModuleCtx *ctx, Worker *w, Job *job) {
         if (tensor_open(ctx, job->inputs.items[opened], &views[opened], &error) != VM_OK) break;
     if (opened < job->inputs.count) {
         for (int i = 0; i < opened; i++) tensor_close(&views[i]);
-        object_def_free(&def);
         job_fail(job, error ? error : "ERR could not read an input tensor");
         return 0;
     }
     int entries = 0;
     const char *have = loaded_version(w, job->name);
-    if (have == NULL || strcmp(have, def.version) != 0) {
+    if (have == NULL || strcmp(have, version) != 0) { /* the worker needs it (again) */
+        ObjectDef def;
+        object_def_read(ctx, job->name, job->kind, &def, &error);
         reply_load(ctx, 0, job->name, &def);
         set_loaded(w, job->name, def.version);
+        object_def_free(&def);
         entries++;
     }
     /* ["run", id, name, kind, version, function, [input tensors], output count, [args]] */
@@ -570,7 +568,7 @@ static int reply_run(ValkeyModuleCtx *ctx, Worker *w, Job *job) {
     ValkeyModule_ReplyWithLongLong(ctx, (long long)job->id);
     ValkeyModule_ReplyWithString(ctx, job->name);
     ValkeyModule_ReplyWithCString(ctx, job->kind == KIND_MODEL ? "MODEL" : "SCRIPT");
-    ValkeyModule_ReplyWithCString(ctx, def.version);
+    ValkeyModule_ReplyWithCString(ctx, version);
     reply_maybe(ctx, job->function);
     ValkeyModule_ReplyWithArray(ctx, job->inputs.count);
     for (int i = 0; i < job->inputs.count; i++) {
@@ -579,7 +577,6 @@ static int reply_run(ValkeyModuleCtx *ctx, Worker *w, Job *job) {
     }
     ValkeyModule_ReplyWithLongLong(ctx, job->outputs.count);
     reply_list(ctx, &job->args);
-    object_def_free(&def);
     job->next = w->inflight;
     w->inflight = job;
     return entries + 1;
@@ -794,7 +791,25 @@ static void on_client_change(ValkeyModuleCtx *ctx, VMEvent eid, uint64_t subeven
     if (workers == NULL) ValkeyModule_CreateTimer(ctx, WORKER_GRACE_MS, no_worker_came_back, NULL);
 }
 
+/* INFO's "smartsim_ai" section (INFO smartsim_ai / INFO modules): workers and jobs now. */
+static void info_section(ValkeyModuleInfoCtx *ctx, int for_crash_report) {
+    (void)for_crash_report;
+    long long count = 0, idle = 0, queued = 0, running = 0;
+    for (Worker *w = workers; w; w = w->next) {
+        count++;
+        idle += w->bc != NULL;
+        for (Job *job = w->inflight; job; job = job->next) running++;
+    }
+    for (Job *job = queue_head; job; job = job->next) queued++;
+    ValkeyModule_InfoAddSection(ctx, "");
+    ValkeyModule_InfoAddFieldLongLong(ctx, "workers", count);
+    ValkeyModule_InfoAddFieldLongLong(ctx, "idle_workers", idle);
+    ValkeyModule_InfoAddFieldLongLong(ctx, "queued_jobs", queued);
+    ValkeyModule_InfoAddFieldLongLong(ctx, "running_jobs", running);
+}
+
 int dispatch_init(ValkeyModuleCtx *ctx) {
     VMEvent client_change = {VM_EVENT_CLIENT_CHANGE, 1};
+    if (ValkeyModule_RegisterInfoFunc(ctx, info_section) != VM_OK) return VM_ERR;
     return ValkeyModule_SubscribeToServerEvent(ctx, client_change, on_client_change);
 }

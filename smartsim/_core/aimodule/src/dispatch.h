@@ -18,9 +18,6 @@ int cmd_modelexecute(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc);
 int cmd_scriptexecute(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc);
 int cmd_work(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc);
 
-/* How many workers are connected (for AI.INFO-like diagnostics and tests). */
-int dispatch_worker_count(void);
-
 int dispatch_init(ValkeyModuleCtx *ctx);
 
 #endif

@@ -277,6 +277,20 @@ static int kind_of(ValkeyModuleKey *key) {
     return out;
 }
 
+int object_version(ValkeyModuleCtx *ctx, ValkeyModuleString *name, int kind, char out[17]) {
+    ValkeyModuleKey *key = ValkeyModule_OpenKey(ctx, name, VM_READ);
+    int found = kind_of(key) == kind;
+    if (found) {
+        ValkeyModuleString *version = hash_field(key, "ai.version");
+        size_t len = 0;
+        const char *text = version ? ValkeyModule_StringPtrLen(version, &len) : "";
+        snprintf(out, 17, "%.*s", (int)len, text);
+        if (version) ValkeyModule_FreeString(NULL, version);
+    }
+    ValkeyModule_CloseKey(key);
+    return found;
+}
+
 int object_exists(ValkeyModuleCtx *ctx, ValkeyModuleString *name, int kind) {
     ValkeyModuleKey *key = ValkeyModule_OpenKey(ctx, name, VM_READ);
     int found = kind_of(key) == kind;

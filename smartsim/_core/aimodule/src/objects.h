@@ -35,6 +35,9 @@ void object_def_free(ObjectDef *def);
 int object_def_read(ValkeyModuleCtx *ctx, ValkeyModuleString *name, int kind, ObjectDef *def,
                     const char **error);
 
+/* Whether `name` holds a stored object of `kind`; its version into `out` when it does. */
+int object_version(ValkeyModuleCtx *ctx, ValkeyModuleString *name, int kind, char out[17]);
+
 /* Whether `name` holds a stored object of `kind`. */
 int object_exists(ValkeyModuleCtx *ctx, ValkeyModuleString *name, int kind);
 

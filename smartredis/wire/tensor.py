@@ -214,6 +214,23 @@ def from_value(value: bytes | bytearray, key: str) -> tuple[Header, np.ndarray]:
     return header, np.frombuffer(value, dtype=np.uint8, offset=header.size)
 
 
+def array_view(value: bytes | bytearray) -> np.ndarray:
+    """The array a one-part stored value holds, without a copy (read-only for ``bytes``).
+
+    :raises TensorFormatError: not a one-part tensor, or its length does not match
+    """
+    code, rank, nparts = decode_fixed(value, "")
+    size = FIXED_SIZE + 8 * rank
+    shape = struct.unpack_from(f"<{rank}Q", value, FIXED_SIZE)
+    dtype = _WIRE_DTYPES[code]
+    count = 1
+    for dim in shape:
+        count *= dim
+    if nparts != 1 or len(value) != size + count * dtype.itemsize:
+        raise TensorFormatError("A tensor value is damaged (its length does not match)")
+    return np.frombuffer(value, dtype=dtype, count=count, offset=size).reshape(shape)
+
+
 def assemble(header: Header, parts: list[np.ndarray | bytes | bytearray]) -> np.ndarray:
     """A new writable array from the payload parts of a tensor."""
     out = np.empty(header.shape, dtype=header.dtype)

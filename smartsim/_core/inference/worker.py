@@ -18,7 +18,7 @@ import sys
 import time
 import traceback
 import typing as t
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -47,21 +47,17 @@ class Loaded:
     min_batch_timeout: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Run:
-    """One run job: which object, its decoded inputs, how many outputs the caller named."""
+    """One run job: which object, its decoded inputs, how many samples they hold (the first
+    input's first axis; 1 for a scalar)."""
 
     job_id: int
     name: bytes
     version: str
     function: str
     inputs: list[np.ndarray]
-    noutputs: int
-    samples: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        first = self.inputs[0] if self.inputs else None
-        self.samples = int(first.shape[0]) if first is not None and first.ndim else 1
+    samples: int
 
 
 class Worker:
@@ -207,20 +203,10 @@ class Worker:
 
 def _run_of(job: list[t.Any]) -> Run:
     """A run job: ``["run", id, name, kind, version, function, [inputs], noutputs, [args]]``."""
-    return Run(
-        int(job[1]),
-        bytes(job[2]),
-        _text(job[4]),
-        _text(job[5]),
-        [_decode(value) for value in job[6]],
-        int(job[7]),
-    )
-
-
-def _decode(value: bytes | bytearray) -> np.ndarray:
-    """A tensor from its stored form (the module sends it in one piece)."""
-    header, payload = tensor_format.from_value(value, "input")
-    return payload.view(header.dtype).reshape(header.shape)
+    inputs = [tensor_format.array_view(value) for value in job[6]]
+    first = inputs[0] if inputs else None
+    samples = int(first.shape[0]) if first is not None and first.ndim else 1
+    return Run(int(job[1]), bytes(job[2]), _text(job[4]), _text(job[5]), inputs, samples)
 
 
 def _join(group: list[Run]) -> list[np.ndarray]:

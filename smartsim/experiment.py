@@ -11,6 +11,7 @@ import weakref
 
 from tabulate import tabulate
 
+from smartsim._core.config import get_config
 from smartsim._core.control import previewrenderer
 from smartsim._core.control.controller import Controller
 from smartsim._core.control.manifest import Manifest
@@ -91,7 +92,7 @@ class Experiment:
 
         launcher = launcher.lower() if isinstance(launcher, str) else launcher
         if launcher == "auto":
-            launcher = detect_launcher()
+            launcher = get_config().auto_launcher or detect_launcher()
         if launcher == "cobalt":
             raise SSUnsupportedError("Cobalt launcher is no longer supported.")
         if launcher not in KNOWN_LAUNCHERS:

@@ -34,6 +34,8 @@ class Config:
     """Seconds between batched status queries to a workload manager."""
     db_ready_timeout: float
     """Seconds a database may take to answer and form its cluster before start fails."""
+    auto_launcher: str | None
+    """What ``launcher="auto"`` means here instead of detecting the workload manager."""
 
     @property
     def database_exe(self) -> str:
@@ -48,6 +50,7 @@ def get_config() -> Config:
         stop_grace_period=_env_float("SMARTSIM_STOP_GRACE", 3.0),
         wlm_poll_interval=_env_float("SMARTSIM_JM_INTERVAL", 10.0),
         db_ready_timeout=_env_float("SMARTSIM_DB_READY_TIMEOUT", 60.0),
+        auto_launcher=os.environ.get("SMARTSIM_AUTO_LAUNCHER", "").lower() or None,
     )
 
 

@@ -20,7 +20,12 @@ from smartredis._settings import Settings, resolve
 from smartredis._util import api, check_name, typecheck
 from smartredis.configoptions import ConfigOptions
 from smartredis.dataset import Dataset
-from smartredis.error import RedisConnectionError, RedisReplyError, RedisRuntimeError
+from smartredis.error import (
+    RedisConnectionError,
+    RedisReplyError,
+    RedisRuntimeError,
+    _ArgumentError,
+)
 from smartredis.logger import LLDebug, SRLoggingLevel
 from smartredis.srobject import SRObject
 from smartredis.wire import tensor as tensor_format
@@ -250,8 +255,16 @@ class Client(SRObject, ModelMethods):
 
     @staticmethod
     def _poll(check: t.Callable[[], bool], poll_frequency_ms: int, num_tries: int) -> bool:
+        """Whether ``check`` passes within ``num_tries`` tries ``poll_frequency_ms`` apart.
+
+        :raises RedisRuntimeError: a negative ``poll_frequency_ms`` (also a ValueError)
+        """
         typecheck(poll_frequency_ms, "poll_frequency_ms", int)
         typecheck(num_tries, "num_tries", int)
+        if poll_frequency_ms < 0:
+            raise _ArgumentError(
+                f"poll_frequency_ms must not be negative (got {poll_frequency_ms})"
+            )
         for attempt in range(num_tries):
             if check():
                 return True

@@ -83,6 +83,10 @@ class _MissingKeyRuntimeError(RedisKeyError, RedisRuntimeError):
     """A missing key where SmartRedis raised RedisRuntimeError: catchable as either class."""
 
 
+class _ArgumentError(RedisRuntimeError, ValueError):
+    """A bad argument value the client refuses: catchable as RedisRuntimeError or ValueError."""
+
+
 # Server error replies -> classes, by error code and then by the start of the message
 # (the shape of redis-py's EXCEPTION_CLASSES). Codes not listed map to RedisRuntimeError.
 _REPLY_ERRORS: dict[str, type[RedisReplyError] | dict[str, type[RedisReplyError]]] = {

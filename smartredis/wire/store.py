@@ -185,12 +185,22 @@ class TensorStore:
             self._server.execute(dest, "SET", dest, value)  # type: ignore[arg-type]
 
     def _check_source(self, src: str, name: str) -> int:
-        nparts = self.stored_parts(src)
-        if nparts == 0:
+        """The parts of the tensor at ``src``; an error says what is there if it is not one.
+
+        :raises RedisKeyError: nothing at ``src`` (also a RedisRuntimeError)
+        :raises TensorFormatError: a value that is not a tensor
+        """
+        commands = [head_command(src), ("TYPE", src)]
+        head, kind = self._server.pipeline(src, commands)
+        nparts = tensor_format.stored_nparts(head if isinstance(head, (bytes, bytearray)) else None)
+        if nparts:
+            return nparts
+        if kind == "none":
             raise _MissingKeyRuntimeError(
                 f"The tensor {name!r} does not exist (key {src!r})", key=src
             )
-        return nparts
+        what = "a string that is not a tensor" if kind == "string" else f"a {kind}, not a tensor"
+        raise tensor_format.TensorFormatError(f"The value of {name!r} (key {src!r}) is {what}")
 
     def copy(self, src: str, dest: str, name: str) -> None:
         """Copy the tensor at ``src`` to ``dest``, replacing what is there.

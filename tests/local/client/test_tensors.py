@@ -124,6 +124,39 @@ def test_copy_and_rename_missing_sources(any_db):
             call("nothing", "x")
 
 
+def test_copy_and_rename_say_what_a_non_tensor_source_is(standalone_db):
+    client = Client()
+    with Connection(standalone_db.addresses[0]) as conn:
+        conn.execute("SET", "text", "hello")
+        conn.execute("RPUSH", "queue", "a")
+    for call in (client.copy_tensor, client.rename_tensor):
+        with pytest.raises(RedisRuntimeError, match="'text'.* is a string that is not a tensor"):
+            call("text", "x")
+        with pytest.raises(RedisRuntimeError, match="'queue'.* is a list, not a tensor"):
+            call("queue", "x")
+    assert client.key_exists("text") and client.key_exists("queue")
+    assert not client.key_exists("x")
+
+
+def test_poll_refuses_a_negative_frequency(standalone_db):
+    client = Client()
+    client.put_tensor("there", np.ones(1))
+    polls = [
+        lambda: client.poll_tensor("there", -5, 2),
+        lambda: client.poll_tensor("absent", -5, 2),
+        lambda: client.poll_key("absent", -1, 2),
+        lambda: client.poll_dataset("absent", -5, 2),
+        lambda: client.poll_model("absent", -5, 2),
+        lambda: client.poll_list_length("absent", 1, -5, 2),
+    ]
+    for poll in polls:
+        with pytest.raises(RedisRuntimeError, match="poll_frequency_ms must not be") as info:
+            poll()
+        assert isinstance(info.value, ValueError)
+        assert "execution failed" in str(info.value)  # names the method, as the client's errors do
+    assert client.poll_tensor("there", 0, 2)
+
+
 def test_cross_slot_copy_and_rename_in_a_cluster(cluster_db):
     client = Client()
     assert hash_slot("src") != hash_slot("dst")

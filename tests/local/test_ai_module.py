@@ -217,3 +217,23 @@ def test_a_database_without_the_module_says_why(start_db, monkeypatch):
         conn.execute("SET", "plain", "1")  # everything else works
     with open(os.path.join(db.path, f"{db.entities[0].name}.out"), encoding="utf-8") as handle:
         assert "AI commands unavailable" in handle.read()
+
+
+LIST_FORM = """
+def scale(tensors: List[Tensor], keys: List[str], args: List[str]):
+    return tensors[0] * float(args[0]) + len(keys)
+"""
+
+
+def test_scriptexecute_hands_keys_and_args_to_list_form_entry_points(slow_db):
+    _, _, _, address = slow_db
+    with Connection(address, timeout=30) as conn:
+        conn.execute("AI.SCRIPTSTORE", "lf", "CPU", "ENTRY_POINTS", 1, "scale", "SOURCE", LIST_FORM)
+        _tensor(conn, "v", np.array([1.0, 2.0], dtype=np.float32))
+        reply = conn.execute(
+            "AI.SCRIPTEXECUTE", "lf", "scale", "KEYS", 2, "v", "w", "INPUTS", 1, "v",
+            "ARGS", 1, "3", "OUTPUTS", 1, "scaled",
+        )  # fmt: skip
+        assert reply == "OK"
+        blob = conn.execute("AI.TENSORGET", "scaled", "BLOB")
+        np.testing.assert_array_equal(np.frombuffer(blob, np.float32), [5.0, 8.0])

@@ -215,8 +215,15 @@ class TorchScript:
         self._unit = self._torch.jit.CompilationUnit()
         self._unit.define(source, rcb=names.get)
 
-    def call(self, function: str, inputs: Arrays) -> Arrays:
-        """Call ``function`` on the inputs (as tensors on the script's device)."""
+    def call(
+        self,
+        function: str,
+        inputs: Arrays,
+        keys: list[str] | None = None,
+        args: list[str] | None = None,
+    ) -> Arrays:
+        """Call ``function`` on the inputs (as tensors on the script's device); a RedisAI
+        list-form entry point also gets the KEYS and ARGS of AI.SCRIPTEXECUTE."""
         torch = self._torch
         try:
             entry = getattr(self._unit, function)
@@ -224,14 +231,16 @@ class TorchScript:
             raise ValueError(f"the script has no function {function!r}") from None
         with torch.inference_mode():
             tensors = _torch_inputs(torch, inputs, self._device)
-            return _torch_outputs(entry(*_script_arguments(entry, tensors)))
+            return _torch_outputs(entry(*_script_arguments(entry, tensors, keys, args)))
 
 
-def _script_arguments(entry: t.Any, tensors: list[t.Any]) -> list[t.Any]:
+def _script_arguments(
+    entry: t.Any, tensors: list[t.Any], keys: list[str] | None, args: list[str] | None
+) -> list[t.Any]:
     """Positional tensors, or RedisAI's ``(tensors: List[Tensor], keys, args)`` form."""
     params = list(entry.schema.arguments)
     if params and str(params[0].type) in ("Tensor[]", "List[Tensor]"):
-        return [tensors] + [[] for _ in params[1:]]  # keys and args: none are passed
+        return [tensors, keys or [], args or []][: len(params)]
     if len(params) != len(tensors):
         raise ValueError(f"{entry.name} takes {len(params)} tensor(s), got {len(tensors)}")
     return tensors

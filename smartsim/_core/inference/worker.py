@@ -58,6 +58,9 @@ class Run:
     function: str
     inputs: list[np.ndarray]
     samples: int
+    args: list[str]
+    keys: list[str]
+    """A script's ARGS and KEYS (AI.SCRIPTEXECUTE), for RedisAI's list-form entry points."""
 
 
 class Worker:
@@ -185,7 +188,7 @@ class Worker:
         started = time.perf_counter()
         try:
             if loaded.kind == "SCRIPT":
-                outputs = [loaded.runner.call(first.function, first.inputs)]
+                outputs = [loaded.runner.call(first.function, first.inputs, first.keys, first.args)]
             elif len(group) == 1:
                 outputs = [loaded.runner(first.inputs)]
             else:
@@ -202,11 +205,15 @@ class Worker:
 
 
 def _run_of(job: list[t.Any]) -> Run:
-    """A run job: ``["run", id, name, kind, version, function, [inputs], noutputs, [args]]``."""
+    """A run job: ``["run", id, name, kind, version, function, [inputs], noutputs, [args],
+    [keys]]``."""
     inputs = [tensor_format.array_view(value) for value in job[6]]
     first = inputs[0] if inputs else None
     samples = int(first.shape[0]) if first is not None and first.ndim else 1
-    return Run(int(job[1]), bytes(job[2]), _text(job[4]), _text(job[5]), inputs, samples)
+    args, keys = [_text(a) for a in job[8]], [_text(k) for k in job[9]]
+    return Run(
+        int(job[1]), bytes(job[2]), _text(job[4]), _text(job[5]), inputs, samples, args, keys
+    )
 
 
 def _join(group: list[Run]) -> list[np.ndarray]:

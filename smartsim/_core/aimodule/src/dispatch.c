@@ -28,7 +28,7 @@ typedef struct Job {
     ValkeyModuleBlockedClient *bc; /* the caller */
     ValkeyModuleString *name;      /* the model or script */
     ObjectDef def;                 /* OP_LOAD: what to store once a worker loaded it */
-    StringList inputs, outputs, args;
+    StringList inputs, outputs, args, keys; /* keys: AI.SCRIPTEXECUTE's KEYS, for the script */
     ValkeyModuleString *function;  /* OP_RUN of a script: its entry point */
     int timed_out;
     struct Job *next;
@@ -118,6 +118,7 @@ static void job_free(Job *job) {
     list_release(&job->inputs);
     list_release(&job->outputs);
     list_release(&job->args);
+    list_release(&job->keys);
     if (job->function) ValkeyModule_FreeString(NULL, job->function);
     if (job->name) ValkeyModule_FreeString(NULL, job->name);
     ValkeyModule_Free(job);
@@ -474,10 +475,8 @@ int cmd_scriptexecute(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc)
     int at = 3;
     if (legacy) error = parse_scriptrun(argv, argc, job, &timeout);
     while (!legacy && at < argc && error == NULL) {
-        if (arg_is(argv[at], "KEYS")) {
-            StringList keys = {0, NULL};
-            if (counted(argv, argc, &at, &keys) != VM_OK) error = "ERR Invalid arguments for KEYS";
-            list_release(&keys);
+        if (arg_is(argv[at], "KEYS") && job->keys.items == NULL) {
+            if (counted(argv, argc, &at, &job->keys) != VM_OK) error = "ERR Invalid arguments for KEYS";
         } else if (arg_is(argv[at], "INPUTS") && job->inputs.items == NULL) {
             if (counted(argv, argc, &at, &job->inputs) != VM_OK) error = "ERR Invalid argument for input_count";
         } else if (arg_is(argv[at], "ARGS") && job->args.items == NULL) {
@@ -562,8 +561,9 @@ static int reply_run(ValkeyModuleCtx *ctx, Worker *w, Job *job) {
         object_def_free(&def);
         entries++;
     }
-    /* ["run", id, name, kind, version, function, [input tensors], output count, [args]] */
-    ValkeyModule_ReplyWithArray(ctx, 9);
+    /* ["run", id, name, kind, version, function, [input tensors], output count, [args],
+     *  [keys]] */
+    ValkeyModule_ReplyWithArray(ctx, 10);
     ValkeyModule_ReplyWithCString(ctx, "run");
     ValkeyModule_ReplyWithLongLong(ctx, (long long)job->id);
     ValkeyModule_ReplyWithString(ctx, job->name);
@@ -577,6 +577,7 @@ static int reply_run(ValkeyModuleCtx *ctx, Worker *w, Job *job) {
     }
     ValkeyModule_ReplyWithLongLong(ctx, job->outputs.count);
     reply_list(ctx, &job->args);
+    reply_list(ctx, &job->keys);
     job->next = w->inflight;
     w->inflight = job;
     return entries + 1;

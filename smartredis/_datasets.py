@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import typing as t
 
-from smartredis._keys import dataset_name_from_key, dataset_tensor_key, meta_key
+from smartredis._keys import (
+    check_not_reserved,
+    dataset_name_from_key,
+    dataset_tensor_key,
+    meta_key,
+)
 from smartredis._metadata import TENSOR_NAMES_FIELD, decode_field
 from smartredis.dataset import Dataset
 from smartredis.error import RedisKeyError, RedisRuntimeError, _MissingKeyRuntimeError
@@ -71,7 +76,8 @@ class DatasetStore:
     def put(self, dataset: Dataset, dataset_key: str) -> None:
         """Store ``dataset`` at ``dataset_key``.
 
-        :raises RedisRuntimeError: it has no tensors and no metadata
+        :raises RedisRuntimeError: it has no tensors and no metadata, or a tensor name is
+            reserved (before anything is written)
         """
         fields = dataset._metadata.encode()
         if not fields:
@@ -79,6 +85,8 @@ class DatasetStore:
                 "An attempt was made to put a DataSet into the database that does not "
                 f"contain any fields or tensors (dataset {dataset.get_name()!r})."
             )
+        for name in dataset._tensors:
+            check_not_reserved(name, "Tensor name")
         tensor_commands: list[Command] = []
         written: list[tuple[str, int]] = []
         for name, array in dataset._tensors.items():

@@ -10,10 +10,23 @@ the ones read, checked, deleted, or copied/renamed from.
 
 from __future__ import annotations
 
-from smartredis.error import RedisRuntimeError
+from smartredis.error import RedisRuntimeError, _ArgumentError
+from smartredis.wire.tensor import is_part_key
 
 DATASET_META_SUFFIX = ".meta"
 """The hash of a dataset's metadata is ``<dataset key>.meta``."""
+
+
+def check_not_reserved(name: str, what: str = "Name") -> None:
+    """Refuse a name ending in ``#part<digits>``: its key would be a part of another tensor's.
+
+    :raises RedisRuntimeError: the name is reserved (also a ValueError)
+    """
+    if is_part_key(name):
+        raise _ArgumentError(
+            f"{what} {name!r} ends in '#part<digits>', which is reserved for the keys of the "
+            "parts of large tensors (see docs/tensor-format.md)"
+        )
 
 
 def parse_prefixes(sskeyin: str) -> list[str]:
@@ -52,15 +65,18 @@ class KeyBuilder:
         return prefix + "." if prefix else ""
 
     def tensor(self, name: str, on_db: bool) -> str:
-        """The key of a tensor."""
+        """The key of a tensor (a reserved name is refused)."""
+        check_not_reserved(name)
         return self._prefix(self.use_tensor_prefix, on_db) + name
 
     def model(self, name: str, on_db: bool) -> str:
-        """The key of a model or script."""
+        """The key of a model or script (a reserved name is refused)."""
+        check_not_reserved(name)
         return self._prefix(self.use_model_prefix, on_db) + name
 
     def list(self, name: str, on_db: bool) -> str:
-        """The key of an aggregation list."""
+        """The key of an aggregation list (a reserved name is refused)."""
+        check_not_reserved(name)
         return self._prefix(self.use_list_prefix, on_db) + name
 
     def dataset(self, name: str, on_db: bool) -> str:
@@ -72,7 +88,8 @@ class KeyBuilder:
         return meta_key(self.dataset(name, on_db))
 
     def dataset_tensor(self, name: str, tensor: str, on_db: bool) -> str:
-        """The key of one tensor of a dataset."""
+        """The key of one tensor of a dataset (a reserved tensor name is refused)."""
+        check_not_reserved(tensor, "Tensor name")
         return dataset_tensor_key(self.dataset(name, on_db), tensor)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from smartredis._keys import check_not_reserved
 from smartredis._metadata import TENSOR_NAMES_FIELD, MetaData
 from smartredis._util import api, check_name, typecheck
 from smartredis.error import RedisKeyError, RedisRuntimeError
@@ -54,11 +55,13 @@ class Dataset(SRObject):
 
         :raises TypeError: data is not a numpy array of a supported dtype
         :raises ValueError: name is empty
-        :raises RedisRuntimeError: the dataset already has a tensor of that name
+        :raises RedisRuntimeError: the dataset already has a tensor of that name, or the
+            name ends in ``#part<digits>`` (reserved for the parts of large tensors)
         """
         typecheck(name, "name", str)
         typecheck(data, "data", np.ndarray)
         check_name(name, "name")
+        check_not_reserved(name, "Tensor name")
         if name in self._tensors:
             raise RedisRuntimeError(f"The tensor {name} already exists in dataset {self._name}")
         array, code = tensor_format.prepare(data)

@@ -8,6 +8,7 @@ string holds the header and the first part, and part ``i`` (i >= 1) is the strin
 
 from __future__ import annotations
 
+import re
 import struct
 import typing as t
 from dataclasses import dataclass
@@ -105,6 +106,15 @@ def part_key(key: K, index: int) -> K:
     if isinstance(key, bytes):
         return key + b"#part%d" % index
     return f"{key}#part{index}"
+
+
+_PART_SUFFIX = re.compile(r"#part[0-9]+\Z")
+
+
+def is_part_key(key: str) -> bool:
+    """Whether ``key`` is shaped like a part key (ends in ``#part<digits>``): such names are
+    reserved, as they would alias a part of the tensor at the key without the suffix."""
+    return _PART_SUFFIX.search(key) is not None
 
 
 def encode_header(code: int, shape: tuple[int, ...], nparts: int) -> bytes:

@@ -97,3 +97,26 @@ def test_dataset_name_from_list_entry():
     assert dataset_name_from_key("{a{b}c}") == "a{b}c"
     with pytest.raises(ValueError, match="not a dataset key"):
         dataset_name_from_key("plain")
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda k: k.tensor("x#part1", False),
+        lambda k: k.tensor("x#part12", True),
+        lambda k: k.list("agg#part3", False),
+        lambda k: k.model("m#part1", True),
+        lambda k: k.dataset_tensor("ds", "u#part2", False),
+    ],
+)
+def test_names_shaped_like_part_keys_are_refused(build):
+    keys = KeyBuilder("out", ["in"])
+    with pytest.raises(RedisRuntimeError, match="reserved for the keys of the parts") as info:
+        build(keys)
+    assert isinstance(info.value, ValueError)
+
+
+def test_names_that_only_resemble_part_keys_are_kept():
+    keys = KeyBuilder()
+    for name in ("x#part", "x#partA", "x#part1y", "x#Part1", "part1", "x#part1.y"):
+        assert keys.tensor(name, False) == name

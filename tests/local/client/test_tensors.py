@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smartredis import Client
+from smartredis import Client, Dataset
 from smartredis.error import RedisKeyError, RedisRuntimeError
 from smartredis.wire import tensor as tensor_format
 from smartredis.wire.connection import Connection
@@ -250,3 +250,29 @@ def test_a_lost_part_is_reported(standalone_db, small_parts):
         conn.execute("DEL", tensor_format.part_key("big", 2))
     with pytest.raises(RedisRuntimeError, match="lost part 2"):
         client.get_tensor("big")
+
+
+def test_names_of_part_keys_are_refused_and_a_big_tensor_stays_whole(any_db, small_parts):
+    client = Client()
+    big = np.arange(500, dtype=np.float64)  # 4000 bytes: 4 parts
+    client.put_tensor("x", big)
+    calls = [
+        lambda: client.put_tensor("x#part1", np.zeros(2)),
+        lambda: client.delete_tensor("x#part2"),
+        lambda: client.copy_tensor("x", "y#part1"),
+        lambda: client.rename_tensor("x#part3", "z"),
+        lambda: client.tensor_exists("x#part1"),
+        lambda: client.get_tensor("x#part1"),
+        lambda: client.append_to_list("x#part1", Dataset("ds")),
+        lambda: client.run_script("s", "f", ["x"], ["x#part1"]),
+        lambda: Dataset("ds").add_tensor("x#part1", np.zeros(2)),
+    ]
+    for call in calls:
+        with pytest.raises(RedisRuntimeError, match="'x#part1'|'x#part2'|'y#part1'|'x#part3'"):
+            call()
+    np.testing.assert_array_equal(client.get_tensor("x"), big)
+    assert _part_keys_present(client, "x") == [1, 2, 3]
+    assert not client.key_exists("y#part1")
+    client.put_tensor("x#part", np.ones(2))  # only '#part<digits>' is reserved
+    client.delete_tensor("x")
+    np.testing.assert_array_equal(client.get_tensor("x#part"), np.ones(2))

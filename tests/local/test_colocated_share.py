@@ -23,7 +23,7 @@ RANK = (
 
 def test_ranks_on_one_node_share_one_database(tmp_path):
     port = find_free_ports(1)
-    env = {"SSDB": f"127.0.0.1:{port}", "SLURM_JOB_ID": f"test-{port}"}
+    env = {"SSDB": f"127.0.0.1:{port}"}
     entry = [
         sys.executable,
         "-m",
@@ -32,6 +32,8 @@ def test_ranks_on_one_node_share_one_database(tmp_path):
         "rank",
         "--port",
         str(port),
+        "--share-key",
+        f"launch-{port}",
         "--",
     ]
     ranks = [

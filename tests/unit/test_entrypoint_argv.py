@@ -71,6 +71,7 @@ _COLOCATED_DEFAULTS = {
     "workers": 1,
     "inter_op": None,
     "intra_op": None,
+    "share_key": None,
 }
 
 
@@ -86,6 +87,7 @@ _COLOCATED_DEFAULTS = {
         {"port": 6781, "db_objects": "/m/.smartsim/m-db-objects.json"},
         {"port": 6782, "module": "/lib/ai.so", "workers": 3, "inter_op": 2, "intra_op": 1},
         {"unix_socket": "/tmp/s", "no_module": "turned off"},
+        {"port": 6783, "share_key": "0123abcd"},
     ],
 )
 @pytest.mark.parametrize("app", [["app"], ["/bin/app", "--", "-x", "--name", "y"]])

@@ -13,6 +13,7 @@ import copy
 import os
 import sys
 import typing as t
+import uuid
 
 from smartsim._core.config import find_ai_module, get_config
 from smartsim._core.control import checkpoint, dbcluster, dbobjects
@@ -196,7 +197,8 @@ def output_tails(db: Orchestrator, lines: int = 5) -> str:
 
 def colocated_wrapper(model: Model) -> list[str]:
     """The colocated entrypoint that runs a model's database beside it; the launcher puts the
-    model's command after it (``... -- exe args``)."""
+    model's command after it (``... -- exe args``). A token new at each call marks the ranks
+    of this launch, the only ones that share a database on a node."""
     colo = model.colocated_db_settings
     module = find_ai_module()
     threads = colo.get("rai_args") or {}
@@ -220,6 +222,7 @@ def colocated_wrapper(model: Model) -> list[str]:
         workers=threads.get("threads_per_queue"),
         inter_op=threads.get("inter_op_parallelism"),
         intra_op=threads.get("intra_op_parallelism"),
+        share_key=uuid.uuid4().hex,
     )
     return [sys.executable, "-m", colocated.MODULE, *options]
 

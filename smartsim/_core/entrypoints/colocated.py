@@ -2,13 +2,16 @@
 
 ``python -m smartsim._core.entrypoints.colocated --name m --port 6379 -- app args...``
 Starts the server (TCP on loopback and the given interfaces, or a Unix socket), waits until
-it answers, runs the application, stops the server when it ends and exits with its code.
+the server it started answers (its ``process_id``, not just anything at the address), runs
+the application, stops the server when it ends and exits with its code. An address that
+something else already holds is an error: only ranks of one launch (``--share-key``) share.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 import time
 
@@ -16,7 +19,7 @@ from smartredis import Client
 from smartredis.wire import Connection, ProtocolError, ReplyError
 from smartsim._core.config import find_database_exe, get_config
 from smartsim._core.control import dbobjects
-from smartsim._core.entrypoints.nodeshare import NodeShare, share_key
+from smartsim._core.entrypoints.nodeshare import FAILED, AddressLock, NodeShare
 from smartsim._core.entrypoints.server import (
     Workers,
     forward_signals,
@@ -26,7 +29,7 @@ from smartsim._core.entrypoints.server import (
     wait,
     worker_argv,
 )
-from smartsim._core.utils.network import LOOPBACK, get_ip_from_interface
+from smartsim._core.utils.network import LOOPBACK, get_ip_from_interface, port_in_use
 
 MODULE = "smartsim._core.entrypoints.colocated"
 """What ``python -m`` runs (this module's ``__name__`` is ``__main__`` when it does)."""
@@ -47,6 +50,7 @@ def argv(
     workers: int | None = None,
     inter_op: int | None = None,
     intra_op: int | None = None,
+    share_key: str | None = None,
     app: list[str] | None = None,
 ) -> list[str]:
     """The options that follow ``python -m smartsim._core.entrypoints.colocated``, as
@@ -73,6 +77,7 @@ def argv(
         ("--workers", workers),
         ("--inter-op", inter_op),
         ("--intra-op", intra_op),
+        ("--share-key", share_key),
     ):
         if value is not None:
             options += [flag, str(value)]
@@ -99,6 +104,12 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--inter-op", type=int, default=None, help="backend inter-op threads")
     parser.add_argument("--intra-op", type=int, default=None, help="backend intra-op threads")
     parser.add_argument(
+        "--share-key",
+        default=None,
+        help="the launch's token: ranks on one node with the same token share one database "
+        "(none: this process starts its own)",
+    )
+    parser.add_argument(
         "--conf",
         nargs=2,
         action="append",
@@ -122,25 +133,82 @@ def _bind_addresses(ifnames: list[str]) -> list[str]:
     return addresses
 
 
-def _answering(address: str, pid: int | None, timeout: float) -> bool:
-    """Ping ``address`` until it answers (True), or ``timeout`` passes (False).
+class ForeignServer(Exception):
+    """Something other than the expected server answers at the database's address."""
 
-    :param pid: the server, when it is this process's child (its exit ends the wait)
+
+def _server_pid(conn: Connection) -> int:
+    """The ``process_id`` the server at ``conn`` reports."""
+    info = bytes(conn.execute("INFO", "server")).decode()
+    for line in info.splitlines():
+        if line.startswith("process_id:"):
+            return int(line.split(":", 1)[1])
+    raise ProtocolError("INFO server gave no process_id")
+
+
+def _answering(address: str, expected: int, child: bool, timeout: float) -> bool:
+    """Wait until the server with pid ``expected`` answers at ``address`` (True), or
+    ``timeout`` passes (False).
+
+    :param child: ``expected`` is this process's child (its exit ends the wait)
     :raises ChildProcessError: the server exited (and was reaped) before answering
+    :raises ForeignServer: another server answers there
     """
     deadline = time.monotonic() + timeout
     with Connection(address, timeout=1.0) as conn:
         while time.monotonic() < deadline:
-            code = wait(pid, 0) if pid else None
+            code = wait(expected, 0) if child else None
             if code is not None:
                 raise ChildProcessError(f"the server exited with code {code}")
             try:
-                conn.execute("PING")
-                return True
-            except (OSError, ProtocolError, ReplyError):  # refused, or LOADING: not yet
+                pid = _server_pid(conn)
+            except (OSError, ProtocolError):  # refused: not listening yet
                 conn.close()
+            except ReplyError as exc:
+                conn.close()
+                if not str(exc).startswith("LOADING"):
+                    raise ForeignServer(
+                        f"a server that is not this job's answers at {address} ({exc})"
+                    ) from None
+            else:
+                if pid == expected:
+                    return True
+                raise ForeignServer(
+                    f"another server (pid {pid}, not this job's {expected}) answers at {address}"
+                )
             time.sleep(0.002)
     return False
+
+
+def _address_taken(args: argparse.Namespace, bind: list[str] | None) -> str | None:
+    """Why the database's address is already taken by something else, if it is."""
+    if args.unix_socket:
+        path = args.unix_socket
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return None
+        if not stat.S_ISSOCK(mode):
+            return f"{path} exists and is not a socket"
+        try:
+            with Connection(f"unix://{path}", timeout=1.0) as conn:
+                conn.connect()
+        except OSError:
+            return None  # left by a server that is gone: the new one replaces it
+        return f"another server already listens on the Unix socket {path}"
+    for host in bind or []:
+        if port_in_use(host, args.port):
+            return f"port {args.port} on {host} is already in use"
+    return None
+
+
+def _log_tail(path: str, lines: int = 3) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            tail = handle.read().splitlines()[-lines:]
+    except OSError:
+        return ""
+    return "".join(f"\n  {line}" for line in tail)
 
 
 def _fail(args: argparse.Namespace, message: str) -> int:
@@ -158,6 +226,9 @@ def start_database(args: argparse.Namespace, address: str) -> tuple[int, Workers
         bind = _bind_addresses(args.ifname) if args.port else None
     except ValueError as exc:
         return str(exc)
+    taken = _address_taken(args, bind)
+    if taken:
+        return f"{taken}; give this model its own {_what(args)}"
     command = server_argv(
         args.server or find_database_exe(),
         port=args.port,
@@ -177,11 +248,14 @@ def start_database(args: argparse.Namespace, address: str) -> tuple[int, Workers
         os.close(log_fd)
     forward_signals(server)
     try:
-        if not _answering(address, server, get_config().db_ready_timeout):
+        if not _answering(address, server, True, get_config().db_ready_timeout):
             stop(server)
             return f"it did not answer at {address} in time; see {log_path}"
     except ChildProcessError as exc:
-        return f"{exc}; see {log_path}"
+        return f"{exc}; see {log_path}:{_log_tail(log_path)}"
+    except ForeignServer as exc:
+        stop(server)
+        return f"{exc}; give this model its own {_what(args)}"
     workers = None
     if args.module:
         workers = Workers(
@@ -205,36 +279,63 @@ def start_database(args: argparse.Namespace, address: str) -> tuple[int, Workers
     return server, workers
 
 
+def _what(args: argparse.Namespace) -> str:
+    return "Unix socket (colocate_db_uds)" if args.unix_socket else "port (colocate_db_tcp)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run server and application; return the application's exit code.
 
-    Ranks of one job on one node share the database (see :mod:`nodeshare`): the first starts
-    it, the others wait until it answers, and the first stops it once all have finished.
+    Ranks of one launch on one node share the database (see :mod:`nodeshare`): the first
+    starts it, the others wait until the server it started answers, and the first stops it
+    once all have finished. Without ``--share-key`` this process starts its own.
     """
     args, app = parse_args(sys.argv[1:] if argv is None else argv)
     address = f"unix://{args.unix_socket}" if args.unix_socket else f"{LOOPBACK}:{args.port}"
-    share = NodeShare(share_key(address))
+    share = NodeShare(f"{args.share_key}:{address}") if args.share_key else None
     database: tuple[int, Workers | None] | None = None
+    lock = AddressLock(address)
+    timeout = get_config().db_ready_timeout
     try:
-        if share.join():
-            started = start_database(args, address)
+        if share is None or share.join():
+            if lock.acquire():
+                started = start_database(args, address)
+            else:
+                started = (
+                    f"another colocated database on this node uses {address}; give this "
+                    f"model its own {_what(args)}"
+                )
             if isinstance(started, str):
+                if share is not None:
+                    share.started(FAILED)
                 return _fail(args, started)
             database = started
-        elif not _answering(address, None, get_config().db_ready_timeout):
-            return _fail(args, f"the rank that starts it did not make it answer at {address}")
+            if share is not None:
+                share.started(database[0])
+        else:
+            server = share.server(timeout)
+            if server is None:
+                return _fail(args, f"the rank that starts it did not start it at {address}")
+            try:
+                if not _answering(address, server, False, timeout):
+                    return _fail(args, f"it did not answer at {address} in time")
+            except ForeignServer as exc:
+                return _fail(args, str(exc))
         application = spawn(app)
         forward_signals(application, *([database[0]] if database else []))
         returncode = wait(application)
         return 127 if returncode is None else returncode
     finally:
-        share.leave()
+        if share is not None:
+            share.leave()
         if database is not None:
-            share.wait_until_alone()
-            server, workers = database
+            if share is not None:
+                share.wait_until_alone()
+            server_pid, workers = database
             if workers is not None:
                 workers.stop()
-            stop(server)
+            stop(server_pid)
+        lock.release()
 
 
 def store_objects(address: str, spec_path: str) -> None:

@@ -1,10 +1,14 @@
 """NodeShare: the ranks of one job on one node share one colocated database.
 
 Under a scheduler the colocated entrypoint runs once per task, so several ranks can start on
-one node. A counter in a file under a lock, keyed by the job and the database's port or
-socket, makes the first rank start the database and the others use it; the rank that started
-it stops it once every rank on the node has finished. A counter left by a crashed run (its
-owner no longer alive) is reset.
+one node. A counter in a file under a lock, keyed by the launch (a token the driver puts in
+the command of every rank of one launch, and of no other) and the database's port or socket,
+makes the first rank start the database and the others use it; the rank that started it
+records the server's pid there, so that the others can check that the server answering is
+that one, and stops it once every rank on the node has finished. A counter left by a crashed
+run (its owner no longer alive) is reset. An :class:`AddressLock`, held by the rank that runs
+the database for as long as it runs, keeps two launches on one node from starting servers at
+one address at the same time (a server takes over a Unix socket path someone else listens on).
 """
 
 from __future__ import annotations
@@ -15,48 +19,62 @@ import os
 import tempfile
 import time
 
-
-def share_key(address: str) -> str:
-    """What identifies one job's colocated database on a node: job, step and address."""
-    job = (
-        os.environ.get("SLURM_JOB_ID")
-        or os.environ.get("PBS_JOBID")
-        or os.environ.get("LSB_JOBID", "")
-    )
-    step = os.environ.get("SLURM_STEP_ID", "")
-    return f"{job}.{step}:{address}"
+FAILED = -1
+"""The server pid recorded when the owner could not start the database."""
 
 
 class NodeShare:
-    """A lock-protected ``count owner_pid`` record in the temporary directory."""
+    """A lock-protected ``count owner_pid server_pid`` record in the temporary directory."""
 
     def __init__(self, key: str) -> None:
         digest = hashlib.sha1(key.encode()).hexdigest()[:16]
         self.path = os.path.join(tempfile.gettempdir(), f"smartsim-colocated-{digest}")
 
-    def _update(self, change: int, owner: int | None = None) -> tuple[int, int]:
-        """Add ``change`` to the count (setting the owner if given); (count before, owner)."""
+    def _update(
+        self, change: int, owner: int | None = None, server: int | None = None
+    ) -> tuple[int, int, int]:
+        """Add ``change`` to the count (setting the owner if given and the count was 0, and
+        the server pid if given); (count before, owner, server pid)."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             raw = os.read(fd, 64).decode().split()
-            count, current = (int(raw[0]), int(raw[1])) if len(raw) == 2 else (0, 0)
+            count, current, pid = (int(x) for x in raw) if len(raw) == 3 else (0, 0, 0)
             if count and not _alive(current):
-                count, current = 0, 0  # left by a run that crashed
+                count, current, pid = 0, 0, 0  # left by a run that crashed
             if owner is not None and count == 0:
-                current = owner
+                current, pid = owner, 0
+            if server is not None:
+                pid = server
             new = max(count + change, 0)
             os.lseek(fd, 0, os.SEEK_SET)
             os.ftruncate(fd, 0)
-            os.write(fd, f"{new} {current}".encode())
-            return count, current
+            os.write(fd, f"{new} {current} {pid}".encode())
+            return count, current, pid
         finally:
             os.close(fd)
 
     def join(self) -> bool:
         """Count this rank in; True when it is the first and so must start the database."""
-        before, _ = self._update(+1, owner=os.getpid())
+        before, _, _ = self._update(+1, owner=os.getpid())
         return before == 0
+
+    def started(self, server: int) -> None:
+        """Record the pid of the server the owner started (:data:`FAILED`: none)."""
+        self._update(0, server=server)
+
+    def server(self, timeout: float, poll: float = 0.01) -> int | None:
+        """The pid of the server the owner started, once recorded; None if the owner failed,
+        died or did not record one within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            count, owner, pid = self._update(0)
+            if pid == FAILED or not count or not _alive(owner):
+                return None
+            if pid > 0:
+                return pid
+            time.sleep(poll)
+        return None
 
     def leave(self) -> None:
         """Count this rank out."""
@@ -70,6 +88,32 @@ class NodeShare:
             os.remove(self.path)
         except FileNotFoundError:
             pass
+
+
+class AddressLock:
+    """An exclusive lock on a database address of this node, released when its holder exits."""
+
+    def __init__(self, address: str) -> None:
+        digest = hashlib.sha1(address.encode()).hexdigest()[:16]
+        self.path = os.path.join(tempfile.gettempdir(), f"smartsim-address-{digest}.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock; False when another process holds it."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        """Give the lock up (the file stays: removing it could split later holders)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def _alive(pid: int) -> bool:

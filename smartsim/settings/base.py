@@ -6,7 +6,12 @@ import copy
 import shlex
 import typing as t
 
-from smartsim._core.utils.helpers import expand_exe_path, fmt_walltime, is_valid_cmd
+from smartsim._core.utils.helpers import (
+    expand_exe_path,
+    fmt_walltime,
+    is_valid_cmd,
+    refuse_control_characters,
+)
 from smartsim.error import SSUnsupportedError
 from smartsim.log import get_logger
 from smartsim.settings.containers import Container
@@ -52,6 +57,48 @@ def format_short_long_args(args: t.Mapping[str, RunArgValue]) -> list[str]:
         else:
             formatted.append(f"--{name}" if flag_only else f"--{name}={value}")
     return formatted
+
+
+_V = t.TypeVar("_V")
+
+
+class ArgMap(dict[str, _V]):
+    """Run or batch arguments: a dict that refuses control characters in names and values.
+
+    Arguments are rendered into command lines and into batch-script directives, where a
+    newline would start a line of its own (``account="x\ntouch INJECTED"``). Every way of
+    setting an item (the settings' own setters, ``settings.batch_args[...] = ...``) goes
+    through this one check.
+    """
+
+    def __init__(self, items: t.Mapping[str, _V] | None = None, what: str = "argument") -> None:
+        super().__init__()
+        self._what = what
+        self.update(items or {})
+
+    def __setitem__(self, name: str, value: _V) -> None:
+        refuse_control_characters(str(name), f"The name of {self._what} {name!r}")
+        if value is not None:
+            refuse_control_characters(str(value), f"The value of {self._what} {name!r}")
+        super().__setitem__(name, value)
+
+    def update(self, *args: t.Any, **kwargs: _V) -> None:  # type: ignore[override]
+        """See dict; each item is checked."""
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def setdefault(self, name: str, default: _V = None) -> _V:  # type: ignore[assignment]
+        """See dict; a new item is checked."""
+        if name not in self:
+            self[name] = default
+        return self[name]
+
+    def __ior__(self, other: t.Any) -> ArgMap[_V]:  # type: ignore[override]
+        self.update(other)
+        return self
+
+    def __deepcopy__(self, memo: dict[int, t.Any]) -> ArgMap[_V]:
+        return ArgMap({k: copy.deepcopy(v, memo) for k, v in self.items()}, self._what)
 
 
 class SettingsBase:
@@ -115,7 +162,7 @@ class RunSettings(SettingsBase):
 
     @run_args.setter
     def run_args(self, value: dict[str, RunArgValue]) -> None:
-        self._run_args = copy.deepcopy(dict(value))
+        self._run_args = ArgMap(copy.deepcopy(dict(value)), "run argument")
 
     @property
     def env_vars(self) -> dict[str, str | None]:
@@ -312,6 +359,9 @@ class BatchSettings(SettingsBase):
         self._batch_cmd = batch_cmd
         self.batch_args = batch_args or {}
         self._preamble: list[str] = []
+        for field in ("nodes", "queue", "time", "account"):  # subclasses store some elsewhere
+            if isinstance(kwargs.get(field), str):
+                refuse_control_characters(kwargs[field], f"The batch setting {field!r}")
         nodes = kwargs.get("nodes")
         if nodes:
             self.set_nodes(nodes)
@@ -339,7 +389,7 @@ class BatchSettings(SettingsBase):
 
     @batch_args.setter
     def batch_args(self, value: dict[str, str | None]) -> None:
-        self._batch_args = copy.deepcopy(dict(value))
+        self._batch_args = ArgMap(copy.deepcopy(dict(value)), "batch argument")
 
     def set_batch_command(self, command: str) -> None:
         """Replace the batch command (e.g. a wrapper around sbatch)."""
@@ -409,6 +459,8 @@ class BatchSettings(SettingsBase):
         :param shebang: the script's first line
         """
         directives = [*self._job_directives(job_name, output, error), *self.format_batch_args()]
+        for directive in directives:  # names and paths too, not only the batch arguments
+            refuse_control_characters(directive, f"A directive of batch job {job_name!r}")
         lines = [shebang, ""]
         lines += [f"{self.directive_prefix} {directive}" for directive in directives]
         lines += self._preamble

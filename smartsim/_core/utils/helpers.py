@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 from smartsim.error import ExecutableNotFoundError
@@ -35,7 +36,9 @@ def expand_exe_path(exe: str) -> str:
     )
 
 
-def init_default(default: object, init_value: object, expected_type: type | tuple | None = None):
+def init_default(
+    default: object, init_value: object, expected_type: type | tuple[type, ...] | None = None
+) -> object:
     """Return ``init_value`` or ``default`` when it is None, checking its type if asked."""
     if init_value is None:
         return default
@@ -52,3 +55,28 @@ def fmt_walltime(hours: int, minutes: int, seconds: int) -> str:
     h, rem = divmod(total, 3600)
     m, s = divmod(rem, 60)
     return f"{h:02d}:{m:02d}:{s:02d}"
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""Unicode's control characters (category Cc): C0, DEL and C1."""
+
+
+def control_character(text: str) -> str | None:
+    """The first control character (newline, tab, NUL, DEL, ...) in ``text``, if any.
+
+    Values that end up in a script, a directive or a path must not carry one: a newline
+    would start a new line of a batch script, for instance.
+    """
+    found = _CONTROL.search(text)
+    return found.group() if found else None
+
+
+def refuse_control_characters(text: str, what: str) -> str:
+    """Return ``text``, or raise ValueError naming ``what`` if it holds a control character."""
+    char = control_character(text)
+    if char is not None:
+        raise ValueError(
+            f"{what} must not contain control characters (newlines, tabs, ...): {text!r} "
+            f"contains {char!r}"
+        )
+    return text

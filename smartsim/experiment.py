@@ -147,7 +147,7 @@ class Experiment:
         time: str = "",
         queue: str = "",
         account: str = "",
-        batch_args: dict[str, str] | None = None,
+        batch_args: dict[str, str | None] | None = None,
         **kwargs: t.Any,
     ) -> BatchSettings:
         """Batch settings for this experiment's workload manager (none for local)."""

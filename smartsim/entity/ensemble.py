@@ -98,7 +98,7 @@ class Ensemble(DBObjectsMixin, EntityList[Model]):
                 raise UserStrategyError(str(strategy))
             for param_set in param_sets:
                 for _ in range(replicas or 1):
-                    self._add_member(param_set)
+                    self._add_member(param_set, self.run_settings)
         elif self.run_settings:
             if not replicas:
                 raise SmartSimError(
@@ -106,19 +106,19 @@ class Ensemble(DBObjectsMixin, EntityList[Model]):
                     "replicas to make members from"
                 )
             for _ in range(replicas):
-                self._add_member({})
+                self._add_member({}, self.run_settings)
         elif not self.batch_settings:
             raise SmartSimError(f"Ensemble {self.name} needs run_settings or batch_settings")
         else:
             logger.info(f"Empty ensemble {self.name} created for a batch launch; add models")
 
-    def _add_member(self, params: dict[str, str]) -> None:
+    def _add_member(self, params: dict[str, str], run_settings: RunSettings) -> None:
         member_name = f"{self.name}_{len(self.entities)}"
         member = Model(
             name=member_name,
             params=params,
             path=os.path.join(self.path, member_name),
-            run_settings=copy.deepcopy(self.run_settings),
+            run_settings=copy.deepcopy(run_settings),
             params_as_args=self.params_as_args,
         )
         member.enable_key_prefixing()

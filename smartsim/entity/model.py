@@ -261,6 +261,8 @@ class Model(DBObjectsMixin, SmartSimEntity):
             rai_args={name: extra.get(name) for name in _AI_THREAD_ARGS},
             extra_db_args={k: str(v) for k, v in extra.items() if k not in _AI_THREAD_ARGS},
         )
+        if self.run_settings is None:
+            raise ValueError(f"Model {self.name} has no run settings to colocate a database with")
         self.run_settings.colocated_db_settings = settings
 
     def __eq__(self, other: object) -> bool:

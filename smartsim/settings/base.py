@@ -82,7 +82,7 @@ class ArgMap(dict[str, _V]):
             refuse_control_characters(str(value), f"The value of {self._what} {name!r}")
         super().__setitem__(name, value)
 
-    def update(self, *args: t.Any, **kwargs: _V) -> None:  # type: ignore[override]
+    def update(self, *args: t.Any, **kwargs: _V) -> None:
         """See dict; each item is checked."""
         for name, value in dict(*args, **kwargs).items():
             self[name] = value
@@ -93,7 +93,9 @@ class ArgMap(dict[str, _V]):
             self[name] = default
         return self[name]
 
-    def __ior__(self, other: t.Any) -> ArgMap[_V]:  # type: ignore[override]
+    # Takes what update takes, where dict's __or__ (which mypy checks |= against) takes
+    # only a dict and may widen the key and value types.
+    def __ior__(self, other: t.Any) -> ArgMap[_V]:  # type: ignore[override, misc]
         self.update(other)
         return self
 

@@ -65,7 +65,7 @@ def create_batch_settings(
     time: str = "",
     queue: str = "",
     account: str = "",
-    batch_args: dict[str, str] | None = None,
+    batch_args: dict[str, str | None] | None = None,
     **kwargs: t.Any,
 ) -> BatchSettings:
     """Create the batch settings of ``launcher`` (``auto`` detects it).
@@ -190,7 +190,9 @@ def create_run_settings(
     if run_command in _SUPPORTED:
         cls = _SUPPORTED[run_command](launcher)
         options = _drop_unknown_kwargs(cls, kwargs)
-        return cls(exe, exe_args, run_args, env_vars, container=container, **options)
+        return cls(
+            exe, exe_args, run_args=run_args, env_vars=env_vars, container=container, **options
+        )
     # A run command SmartSim has no class for, no run command, or local with "auto".
     _drop_unknown_kwargs(RunSettings, kwargs)
     return RunSettings(exe, exe_args, run_command, run_args, env_vars, container=container)

@@ -232,7 +232,9 @@ class Controller:
         plain = [unit for unit in units if isinstance(unit, Step)]
         batches = [unit for unit in units if isinstance(unit, BatchStep)]
         try:
-            groups = [(plain, lambda: launcher.submit_many(plain))] if plain else []
+            groups: list[tuple[list[Step], t.Callable[[], list[str]]]] = (
+                [(plain, lambda: launcher.submit_many(plain))] if plain else []
+            )
             groups += [(b.steps, functools.partial(launcher.submit_batch, b)) for b in batches]
             for steps, submit in groups:
                 launch_time = time.monotonic()

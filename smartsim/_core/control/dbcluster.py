@@ -6,6 +6,7 @@ process ends, or the deadline passes.
 
 from __future__ import annotations
 
+import functools
 import time
 import typing as t
 
@@ -55,7 +56,7 @@ def wait_until_answering(addresses: list[str], dead_shard: DeadShard, timeout: f
     deadline = time.monotonic() + timeout
     for address in addresses:
         with Connection(address, timeout=1.0) as conn:
-            _poll(lambda c=conn: _answers(c), dead_shard, deadline, f"{address} to answer")
+            _poll(functools.partial(_answers, conn), dead_shard, deadline, f"{address} to answer")
 
 
 def _cluster_info(conn: Connection) -> dict[str, str]:
@@ -99,7 +100,10 @@ def create_cluster(addresses: list[str], dead_shard: DeadShard, timeout: float) 
 
         for conn, address in zip(conns, addresses, strict=True):
             _poll(
-                lambda c=conn: ready(c), dead_shard, deadline, f"the cluster to be ok at {address}"
+                functools.partial(ready, conn),
+                dead_shard,
+                deadline,
+                f"the cluster to be ok at {address}",
             )
     except ReplyError as exc:
         raise SmartSimError(f"The database shards refused to form a cluster: {exc}") from exc

@@ -22,7 +22,8 @@ def attached_objects(models: t.Iterable[Model]) -> list[DBObject]:
     """The distinct DB objects of these models (an ensemble's shared ones once)."""
     seen: dict[int, DBObject] = {}
     for model in models:
-        for obj in [*model.db_models, *model.db_scripts]:
+        objs: list[DBObject] = [*model.db_models, *model.db_scripts]
+        for obj in objs:
             seen.setdefault(id(obj), obj)
     return list(seen.values())
 

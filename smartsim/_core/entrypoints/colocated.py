@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 import time
+import typing as t
 
 from smartredis import Client
 from smartredis.wire import Connection, ProtocolError, ReplyError
@@ -67,8 +68,8 @@ def argv(
         options += ["--socket-permissions", str(socket_permissions)]
     if cpus:
         options += ["--cpus", cpus]
-    for key, value in (conf or {}).items():
-        options += ["--conf", key, value]
+    for key, conf_value in (conf or {}).items():
+        options += ["--conf", key, conf_value]
     if db_objects is not None:
         options += ["--db-objects", db_objects]
     for flag, value in (
@@ -139,7 +140,7 @@ class ForeignServer(Exception):
 
 def _server_pid(conn: Connection) -> int:
     """The ``process_id`` the server at ``conn`` reports."""
-    info = bytes(conn.execute("INFO", "server")).decode()
+    info = t.cast(bytes, conn.execute("INFO", "server")).decode()  # a bulk string
     for line in info.splitlines():
         if line.startswith("process_id:"):
             return int(line.split(":", 1)[1])

@@ -72,8 +72,8 @@ def argv(
         options += ["--ifname", ifname]
     if cluster:
         options.append("--cluster")
-    for key, value in (conf or {}).items():
-        options += ["--conf", key, value]
+    for key, conf_value in (conf or {}).items():
+        options += ["--conf", key, conf_value]
     for flag, value in (
         ("--module", module),
         ("--no-module", no_module),

@@ -122,7 +122,7 @@ class OnnxModel:
 
     def __init__(self, blob: bytes, device: str) -> None:
         ort = _framework("onnxruntime")
-        providers = ["CPUExecutionProvider"]
+        providers: list[str | tuple[str, dict[str, int]]] = ["CPUExecutionProvider"]
         head, _, number = device.upper().partition(":")
         if head == "GPU":
             providers = [("CUDAExecutionProvider", {"device_id": int(number or 0)}), *providers]

@@ -92,7 +92,7 @@ class Worker:
         """Take jobs and hand back results until the server goes away."""
         results: list[t.Any] = []
         while True:
-            jobs = t.cast(list, self.conn.execute("AI._WORK", *results))
+            jobs = t.cast(list[list[t.Any]], self.conn.execute("AI._WORK", *results))
             results = self.work(jobs)
 
     def work(self, jobs: list[list[t.Any]]) -> list[t.Any]:
@@ -119,6 +119,7 @@ class Worker:
         backend, device = _text(job[5]), _text(job[6]) or "CPU"
         inputs, outputs = [_text(x) for x in job[11]], [_text(x) for x in job[12]]
         blobs = [bytes(chunk) for chunk in job[14]]
+        runner: backends.Runner | backends.TorchScript
         try:
             if kind == "MODEL":
                 runner = backends.load_model(backend, b"".join(blobs), device, inputs, outputs)
@@ -168,7 +169,7 @@ class Worker:
             left_ms = int((deadline - time.monotonic()) * 1000)
             if loaded.min_batch_timeout and left_ms <= 0:
                 break
-            jobs = t.cast(list, self.conn.execute("AI._WORK", "WAIT", max(left_ms, 1)))
+            jobs = t.cast(list[list[t.Any]], self.conn.execute("AI._WORK", "WAIT", max(left_ms, 1)))
             for job in jobs:
                 if _text(job[0]) != "run" or bytes(job[2]) != name:
                     self.pending += self.work([job])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from smartsim._core.launcher.wlm import JobInfo
+from smartsim._core.launcher.reconcile import JobInfo
 from smartsim.log import get_logger
 from smartsim.status import SmartSimStatus
 

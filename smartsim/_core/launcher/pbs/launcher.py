@@ -7,7 +7,8 @@ of the driver, which runs on the allocation's head node; the shared base does th
 from __future__ import annotations
 
 from smartsim._core.launcher.pbs import parser
-from smartsim._core.launcher.wlm import JobInfo, WLMLauncher
+from smartsim._core.launcher.reconcile import JobInfo
+from smartsim._core.launcher.wlm import WLMLauncher
 from smartsim.log import get_logger
 from smartsim.settings.base import BatchSettings
 

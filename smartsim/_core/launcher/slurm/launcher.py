@@ -8,6 +8,7 @@ import time
 import typing as t
 
 from smartsim._core.launcher.base import OnExit, OnStatus
+from smartsim._core.launcher.reconcile import JobInfo
 from smartsim._core.launcher.slurm import parser
 from smartsim._core.launcher.slurm.step import (
     batch_member_argv,
@@ -17,7 +18,7 @@ from smartsim._core.launcher.slurm.step import (
     with_job_name,
 )
 from smartsim._core.launcher.step import Step
-from smartsim._core.launcher.wlm import JobInfo, WLMLauncher
+from smartsim._core.launcher.wlm import WLMLauncher
 from smartsim.error import AllocationError
 from smartsim.log import get_logger
 from smartsim.settings.base import BatchSettings, RunSettings

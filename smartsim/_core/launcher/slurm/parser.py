@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from smartsim._core.launcher.wlm import JobInfo, parse_exit_code
+from smartsim._core.launcher.reconcile import JobInfo
+from smartsim._core.launcher.wlm import parse_exit_code
 from smartsim.log import get_logger
 from smartsim.status import SmartSimStatus
 

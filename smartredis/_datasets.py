@@ -2,8 +2,10 @@
 
 A dataset at key ``K`` (``[prefix.]{name}``) is the hash ``K.meta`` - one field per metadata
 field, ``.tensor_names`` listing the tensors, and ``.COMPLETE`` once everything is stored -
-plus one tensor per name at ``K.<tensor>``. All share the hash tag ``{name}``, so a put or get
-is one pipeline on one shard. An aggregation list is a Redis list of dataset keys ``K``.
+plus one tensor per name at ``K.<tensor>``. All share the hash tag ``{name}``, so they are on one
+shard: a get is one pipeline, a put one pipeline of tensors then one HSET of the metadata with
+``.COMPLETE``, sent only once every tensor was stored. An aggregation list is a Redis list of
+dataset keys ``K``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from smartredis.wire.router import Command, Router
 from smartredis.wire.store import TensorStore, head_command, raise_errors
 
 ACK_FIELD = ".COMPLETE"
-"""Set last by put_dataset; dataset_exists looks for it."""
+"""Set by put_dataset with the metadata, after every tensor was stored; dataset_exists looks
+for it."""
 
 
 def _field_pairs(reply: Reply) -> list[tuple[str, bytes]]:
@@ -60,24 +63,29 @@ class DatasetStore:
     def _write_meta(
         self, dataset_key: str, fields: list[tuple[str, bytes]], tensor_commands: list[Command]
     ) -> list[Reply]:
-        """Replace the metadata, run ``tensor_commands``, then mark the dataset complete.
+        """Drop the old metadata and run ``tensor_commands`` (one pipeline); only if all of
+        them succeeded, write the metadata and the completion mark in one HSET, so that a
+        failed write leaves no dataset rather than one marked complete.
 
         Returns the replies to ``tensor_commands``.
+
+        :raises ReplyError: a command was refused (nothing is marked complete then)
         """
         key = meta_key(dataset_key)
-        flat = [item for pair in fields for item in pair]
-        commands: list[Command] = [("DEL", key), ("HSET", key, *flat)]
-        commands += tensor_commands
-        commands.append(("HSET", key, ACK_FIELD, "1"))
+        commands: list[Command] = [("DEL", key), *tensor_commands]
         replies = self._server.pipeline(key, commands)
         raise_errors(replies, commands)
-        return replies[2 : 2 + len(tensor_commands)]
+        flat = [item for pair in fields for item in pair]
+        self._server.execute(key, "HSET", key, *flat, ACK_FIELD, "1")
+        return replies[1:]
 
     def put(self, dataset: Dataset, dataset_key: str) -> None:
         """Store ``dataset`` at ``dataset_key``.
 
         :raises RedisRuntimeError: it has no tensors and no metadata, or a tensor name is
             reserved (before anything is written)
+        :raises ReplyError: the database refused a tensor or the metadata; the dataset is
+            then not marked complete
         """
         fields = dataset._metadata.encode()
         if not fields:

@@ -124,12 +124,14 @@ class Client(SRObject, ModelMethods):
         hook = self._log_hook
         if settings.cluster:
             try:
-                return ClusterRouter(settings.addresses, settings.policy, hook)
+                return ClusterRouter(settings.addresses, settings.policy, hook, settings.password)
             except ReplyError as exc:
                 if not (settings.cluster_inferred and _CLUSTER_DISABLED in str(exc)):
                     raise
                 self.log_data(LLDebug, "SR_DB_TYPE is not set and the database is standalone")
-        return StandaloneRouter(random.choice(settings.addresses), settings.policy, hook)
+        return StandaloneRouter(
+            random.choice(settings.addresses), settings.policy, hook, settings.password
+        )
 
     def _log_hook(self, level: int, message: str) -> None:
         self.log_data(SRLoggingLevel(level), message)
@@ -275,10 +277,13 @@ class Client(SRObject, ModelMethods):
     # -- datasets ---------------------------------------------------------------------------
     @api
     def put_dataset(self, dataset: Dataset) -> None:
-        """Store a dataset's tensors and metadata under ``[SSKEYOUT.]{name}``.
+        """Store a dataset's tensors and metadata under ``[SSKEYOUT.]{name}``; it is marked
+        complete (``dataset_exists``) only once every part of it was stored.
 
         :raises TypeError: not a Dataset
         :raises RedisRuntimeError: the dataset has neither tensors nor metadata
+        :raises RedisReplyError: the database refused part of it (the error of that part,
+            e.g. RedisBadAllocError for a full database); the dataset then does not exist
         """
         typecheck(dataset, "dataset", Dataset)
         name = dataset.get_name()

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from smartredis import Client, Dataset
-from smartredis.error import RedisKeyError, RedisRuntimeError
+from smartredis.error import (
+    RedisBadAllocError,
+    RedisDatabaseError,
+    RedisKeyError,
+    RedisRuntimeError,
+)
 from smartredis.wire import tensor as tensor_format
 from smartredis.wire.connection import Connection
 
@@ -126,6 +131,34 @@ def test_a_dataset_missing_a_tensor(standalone_db):
     with Connection(standalone_db.addresses[0]) as conn:
         conn.execute("DEL", "{d}.mask")
     with pytest.raises(RedisKeyError, match="'mask'.*'{d}.mask'"):
+        client.get_dataset("d")
+
+
+def test_a_refused_tensor_leaves_no_complete_dataset(private_standalone_db):
+    client = Client()
+    client.put_dataset(_dataset("d"))  # an older, complete version
+    with Connection(private_standalone_db.addresses[0]) as conn:
+        # from now on the server refuses every key but these two: {d}.mask is refused
+        conn.execute("ACL", "SETUSER", "default", "resetkeys", "~{d}.meta", "~{d}.u")
+    with pytest.raises(RedisDatabaseError, match="SET on key '{d}.mask': NOPERM"):
+        client.put_dataset(_dataset("d", scale=2))
+    assert not client.dataset_exists("d")
+    assert not client.poll_dataset("d", 1, 2)
+    with pytest.raises(RedisKeyError, match="does not exist"):
+        client.get_dataset("d")
+
+
+def test_a_dataset_refused_by_maxmemory_does_not_exist(private_standalone_db):
+    client = Client()
+    address = private_standalone_db.addresses[0]
+    used = int(client.get_db_node_info([address])[0]["Memory"]["used_memory"])
+    client.config_set("maxmemory", str(used + (4 << 20)), address)
+    ds = _dataset("d")
+    ds.add_tensor("big", np.ones(1 << 20))  # 8 MiB
+    with pytest.raises(RedisBadAllocError, match="OOM"):
+        client.put_dataset(ds)
+    assert not client.dataset_exists("d")
+    with pytest.raises(RedisKeyError, match="does not exist"):
         client.get_dataset("d")
 
 

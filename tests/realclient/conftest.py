@@ -42,6 +42,7 @@ import pytest
 
 from smartsim import Experiment
 from smartsim._core.utils.network import find_free_ports
+from smartsim.database import Orchestrator
 from smartsim.status import SmartSimStatus
 from tests.conftest import keep_for_the_session
 from tests.local.client.conftest import Database, _emptied, _use
@@ -220,14 +221,19 @@ def real_smartredis(tmp_path_factory) -> RealClient:
 
 
 @contextlib.contextmanager
-def experiment_db(workdir: Path, shards: int = 1) -> t.Iterator[Database]:
+def experiment_db(
+    workdir: Path, shards: int = 1, configure: t.Callable[[Orchestrator], None] | None = None
+) -> t.Iterator[Database]:
     """A database of ``shards`` shards (1: standalone, 3: a cluster) started through an
-    Experiment in ``workdir`` and stopped on exit; its shards are kept for the session."""
+    Experiment in ``workdir`` and stopped on exit; its shards are kept for the session.
+    ``configure`` is called with the Orchestrator before it starts."""
     exp = Experiment("realclient-tests", exp_path=str(workdir))
     cluster = shards > 1
     db = exp.create_database(
         port=find_free_ports(shards, cluster=cluster), db_nodes=shards, interface="lo"
     )
+    if configure is not None:
+        configure(db)
     exp.start(db)
     keep_for_the_session()
     try:

@@ -334,12 +334,19 @@ class Experiment:
     ) -> None:
         """Create the entities' directories and copy, symlink or configure attached files.
 
+        A database's directory becomes ``<exp_path>/<db_identifier>``, as in SmartSim.
+
         :param tag: the character around tagged parameters in configured files (default ``;``)
-        :param overwrite: replace directories that already exist
+        :param overwrite: replace directories that already exist (only inside the
+            experiment directory, and never one that a running entity uses)
         """
         with _logged_errors():
             Generator(
-                self.exp_path, overwrite=overwrite, tag=tag, verbose=verbose
+                self.exp_path,
+                overwrite=overwrite,
+                tag=tag,
+                verbose=verbose,
+                in_use=self._control.in_use_checker(),
             ).generate_experiment(*args)
 
     def preview(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from smartsim.entity.entity import SmartSimEntity
+from smartsim.entity.entity import SmartSimEntity, check_name
 
 if t.TYPE_CHECKING:
     from smartsim.settings.base import BatchSettings, RunSettings
@@ -23,7 +23,7 @@ class EntitySequence(t.Generic[_T]):
         run_settings: RunSettings | None = None,
         **kwargs: t.Any,
     ) -> None:
-        self.name = name
+        self.name = check_name(name, self.type)
         self.path = path
         self.entities: list[_T] = []
         self.batch_settings = batch_settings

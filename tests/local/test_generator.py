@@ -363,15 +363,19 @@ class _ShardedEntity:
         self.set_path_calls.append(path)
 
 
-def test_orchestrator_dir_always_fresh(gen_path: Path) -> None:
-    orc = _ShardedEntity(str(gen_path / "orchestrator"))
+def test_orchestrator_dir_is_in_the_experiment_and_emptied_only_with_overwrite(
+    tmp_path: Path, gen_path: Path
+) -> None:
+    orc = _ShardedEntity(str(tmp_path / "elsewhere"))
     write(gen_path / "orchestrator" / "orchestrator_0.out", "old")
 
     Generator(str(gen_path)).generate_experiment(orc)
-
-    assert (gen_path / "orchestrator").is_dir()
-    assert os.listdir(gen_path / "orchestrator") == []
+    assert os.listdir(gen_path / "orchestrator") == ["orchestrator_0.out"]
     assert orc.set_path_calls == [str(gen_path / "orchestrator")]
+    assert not (tmp_path / "elsewhere").exists()
+
+    Generator(str(gen_path), overwrite=True).generate_experiment(orc)
+    assert os.listdir(gen_path / "orchestrator") == []
 
 
 def test_unknown_object_rejected(gen_path: Path) -> None:

@@ -9,9 +9,11 @@ import json
 import os
 
 from smartsim.database import Orchestrator
+from smartsim.database.orchestrator import CHECKPOINT_NAME
 from smartsim.error import SmartSimError
 
 FORMAT_VERSION = 1
+__all__ = ["CHECKPOINT_NAME", "live_database", "read", "remove", "write"]
 
 
 def write(db: Orchestrator, job_ids: list[str], launcher: str) -> None:
@@ -67,3 +69,12 @@ def read(path: str) -> tuple[Orchestrator, list[str], str]:
         raise SmartSimError(f"Database checkpoint {path!r} does not exist") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SmartSimError(f"{path!r} is not a readable database checkpoint: {exc}") from exc
+
+
+def live_database(path: str) -> str | None:
+    """The identifier of the database recorded in ``path`` if it still answers, else None."""
+    try:
+        db = read(path)[0]
+    except SmartSimError:
+        return None
+    return db.db_identifier if db.is_active() else None

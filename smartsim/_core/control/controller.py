@@ -10,6 +10,8 @@ import threading
 import time
 import typing as t
 
+import psutil
+
 from smartsim._core.control import checkpoint, dblaunch, dbobjects, jobrecord
 from smartsim._core.control.dblaunch import settings_env
 from smartsim._core.control.job import Job
@@ -18,6 +20,7 @@ from smartsim._core.control.manifest import Manifest
 from smartsim._core.launcher import create_launcher, launcher_class
 from smartsim._core.launcher.base import Launcher
 from smartsim._core.launcher.step import BatchStep, Step
+from smartsim._core.teardown import live_jobs
 from smartsim.database import Orchestrator
 from smartsim.entity import EntitySequence, Model, SmartSimEntity
 from smartsim.error import SmartSimError, SSDBIDConflictError, SSUnsupportedError
@@ -32,6 +35,20 @@ DEFAULT_DB_ID = "orchestrator"
 def db_env_suffix(db_identifier: str) -> str:
     """``""`` for the default database, ``_<id>`` for others (SSDB_<id>, SR_DB_TYPE_<id>)."""
     return "" if db_identifier in ("", DEFAULT_DB_ID) else f"_{db_identifier}"
+
+
+def _in_use(running_dirs: dict[str, str], path: str) -> str | None:
+    """What runs in ``path`` or below: a running job's directory, or a live database."""
+    root = os.path.realpath(path)
+    for where, what in running_dirs.items():
+        if os.path.commonpath([root, os.path.realpath(where)]) == root:
+            return what
+    for parent, _, files in os.walk(root):
+        if checkpoint.CHECKPOINT_NAME in files:
+            live = checkpoint.live_database(os.path.join(parent, checkpoint.CHECKPOINT_NAME))
+            if live:
+                return f"database {live} is running"
+    return None
 
 
 def client_env(model: Model, dbs: t.Iterable[Orchestrator]) -> dict[str, str]:
@@ -69,6 +86,8 @@ class Controller:
         self._jobs = JobManager()
         self._launcher: Launcher | None = None
         self._active_dbs: dict[str, Orchestrator] = {}
+        self._job_dirs: dict[str, str] = {}
+        """Each launched job's working directory, by entity name."""
         self._interrupt_handlers = False
         self._dbs = dblaunch.DBLaunch(launcher, lambda: self.launcher, self._jobs)
 
@@ -241,6 +260,7 @@ class Controller:
                 launched_at = jobrecord.now()
                 ids = submit()
                 for step, job_id in zip(steps, ids, strict=True):
+                    self._job_dirs[step.name] = step.cwd
                     self._jobs.add_run(
                         step.name, step.entity_type, is_db, job_id, launcher.name, launch_time
                     )
@@ -270,7 +290,29 @@ class Controller:
         """
         db = self._dbs.reconnect(checkpoint_file, self._active_dbs)
         self._active_dbs[db.db_identifier] = db
+        self._job_dirs.update((shard.name, db.path) for shard in db.entities)
         return db
+
+    def in_use_checker(self) -> t.Callable[[str], str | None]:
+        """``in_use(path)``: what runs in ``path`` or below it, or None.
+
+        Running jobs are this controller's (any launcher), the processes that an earlier
+        driver of the experiment left running on this host (their working directories), and
+        any database whose checkpoint lies below ``path`` and that still answers. What runs
+        is read once, when the checker is made.
+        """
+        running = set(self._jobs.running())
+        dirs = {
+            path: f"{name} is running" for name, path in self._job_dirs.items() if name in running
+        }
+        if self._exp_path is not None:
+            for entry in live_jobs(self._exp_path):
+                try:
+                    cwd = psutil.Process(int(entry.job_id)).cwd()
+                except (psutil.Error, ValueError):
+                    continue
+                dirs.setdefault(cwd, f"{entry.name} (pid {entry.job_id}) is running")
+        return functools.partial(_in_use, dirs)
 
     def _install_interrupt_handlers(self) -> None:
         """On SIGINT/SIGTERM stop every job this controller started, then act as before."""

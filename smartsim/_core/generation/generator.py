@@ -1,8 +1,12 @@
 """Generator: what ``Experiment.generate`` does to the file system.
 
-It creates the experiment directory and one directory per entity (the entity's ``path``),
-then copies, symlinks and configures each model's attached files, and records the params it
-wrote in ``smartsim_params.txt`` (one for the experiment, one per configured model).
+It creates the experiment directory and one directory per entity (the entity's ``path``;
+a database's is always ``<exp_path>/<db_identifier>``, as in SmartSim), then copies,
+symlinks and configures each model's attached files, and records the params it wrote in
+``smartsim_params.txt`` (one for the experiment, one per configured model).
+
+It removes a directory only with ``overwrite=True``, only inside the experiment directory,
+and never one that a running entity uses.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from tabulate import tabulate
 
 from smartsim._core.generation.modelwriter import DEFAULT_TAG, configure_file, tag_pattern
 from smartsim.entity.ensemble import Ensemble
+from smartsim.entity.entity import check_name
 from smartsim.entity.model import Model
 from smartsim.error import ParameterWriterError, SmartSimError, SSFileExistsError
 from smartsim.log import get_logger
@@ -24,6 +29,9 @@ from smartsim.log import get_logger
 logger = get_logger(__name__)
 
 PARAMS_FILE = "smartsim_params.txt"
+
+InUse = t.Callable[[str], "str | None"]
+"""``in_use(path)``: what runs in ``path`` or below it (a description), or None."""
 
 
 class Generator:
@@ -33,6 +41,7 @@ class Generator:
     :param overwrite: replace existing entity directories instead of raising
     :param tag: the delimiter around param names in configured files, ``;`` by default
     :param verbose: log what was configured at info level instead of debug
+    :param in_use: tells which directories running entities use (none are known without it)
     """
 
     def __init__(
@@ -41,9 +50,11 @@ class Generator:
         overwrite: bool = False,
         tag: str | None = None,
         verbose: bool = False,
+        in_use: InUse | None = None,
     ) -> None:
         self.gen_path = os.path.abspath(gen_path)
         self.overwrite = overwrite
+        self.in_use: InUse = in_use or (lambda path: None)
         self.tag = tag or DEFAULT_TAG
         tag_pattern(self.tag)  # reject a bad tag before touching any file
         self.log_level = logging.INFO if verbose else logging.DEBUG
@@ -59,12 +70,20 @@ class Generator:
         Databases (and any other entity) first, then ensembles, then models, as SmartSim does.
 
         :param entities: Models, Ensembles, or entities with ``name``, ``path`` and ``type``
+        :raises ValueError: a name is not a plain directory name (see ``check_name``)
         :raises SSFileExistsError: a directory exists and ``overwrite`` is False
+        :raises SmartSimError: an entity is running, or a directory to replace is outside
+            the experiment or in use
         :raises ParameterWriterError: a file to configure cannot be read or written
         """
         others, ensembles, models = _split_entities(entities)
+        members = [m for e in ensembles for m in e.models]
+        planned = [(e, self._plain_dir(e)) for e in others]
+        planned += [(e, e.path) for e in [*ensembles, *members, *models]]
+        for entity, path in planned:  # every refusal comes before anything is written
+            self._check_can_generate(entity, path)
         if not self.overwrite:
-            _check_no_model_dirs([m for e in ensembles for m in e.models] + models)
+            _check_no_model_dirs(members + models)
         self._make_experiment_dir()
         for entity in others:
             self._generate_plain(entity)
@@ -103,16 +122,51 @@ class Generator:
                 raise _exists_error(label, path)
         os.makedirs(path, exist_ok=True)
 
-    def _remove_dir(self, path: str, label: str) -> None:
-        """Remove an entity directory, refusing one that holds the experiment or the cwd."""
-        target = os.path.realpath(path)
-        for protected in (self.gen_path, os.getcwd()):
-            real = os.path.realpath(protected)
-            if os.path.commonpath([real, target]) == target:
+    def _plain_dir(self, entity: t.Any) -> str:
+        """A database's (or other plain entity's) directory: ``<exp_path>/<name>``."""
+        return os.path.join(self.gen_path, check_name(entity.name, entity.type))
+
+    def _check_can_generate(self, entity: t.Any, path: str) -> None:
+        """Refuse a bad name, a running entity, and a directory that may not be replaced.
+
+        :param path: the directory the entity is generated into
+        """
+        label = _label(entity)
+        check_name(entity.name, entity.type)
+        for used in dict.fromkeys([entity.path, path]):
+            running = self.in_use(used) if os.path.isdir(used) else None
+            if running:
                 raise SmartSimError(
-                    f"Refusing to remove {path} to regenerate {label}: it contains {protected}. "
-                    f"Give {label} a directory of its own"
+                    f"Cannot generate {label}: {running} in {used}, and generate never "
+                    "touches the directory of a running entity. Stop it first"
                 )
+        if self.overwrite and os.path.isdir(path):
+            self._check_removable(path, label)
+
+    def _check_removable(self, path: str, label: str) -> None:
+        """Refuse to remove a directory outside the experiment or holding the current one.
+
+        Symlinks among its parents are resolved; the entry itself is not (a link inside
+        the experiment is unlinked, never followed).
+        """
+        target = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+        root = os.path.realpath(self.gen_path)
+        if target == root or os.path.commonpath([root, target]) != root:
+            raise SmartSimError(
+                f"Refusing to remove {path} to regenerate {label}: it is not inside the "
+                f"experiment directory {self.gen_path}, and generate removes nothing outside "
+                "it. Remove it yourself, or give the entity a directory in the experiment"
+            )
+        cwd = os.getcwd()
+        if os.path.commonpath([os.path.realpath(cwd), target]) == target:
+            raise SmartSimError(
+                f"Refusing to remove {path} to regenerate {label}: it contains the current "
+                f"directory {cwd}. Give {label} a directory of its own"
+            )
+
+    def _remove_dir(self, path: str, label: str) -> None:
+        """Remove an entity directory (checked beforehand by ``_check_can_generate``)."""
+        self._check_removable(path, label)
         if os.path.islink(path):
             os.unlink(path)
         else:
@@ -121,13 +175,17 @@ class Generator:
     # -- entities ---------------------------------------------------------------------------
 
     def _generate_plain(self, entity: t.Any) -> None:
-        """Give a non-model entity (e.g. an Orchestrator) a fresh, empty directory."""
+        """Give a non-model entity (e.g. an Orchestrator) the directory
+        ``<exp_path>/<name>``, as SmartSim does; an existing one is kept unless overwriting.
+        """
         label = _label(entity)
-        # SmartSim always clears a database's directory: it only holds old output.
-        self._make_dir(entity.path, label, replace=True)
+        path = self._plain_dir(entity)
+        self._make_dir(path, label, replace=self.overwrite, keep=True)
         if hasattr(entity, "set_path"):
-            entity.set_path(entity.path)  # lets an entity list move its members along
-        logger.debug(f"Generated directory {entity.path} for {label}")
+            entity.set_path(path)  # lets an entity list move its members along
+        else:
+            entity.path = path
+        logger.debug(f"Generated directory {path} for {label}")
 
     def _generate_ensemble(self, ensemble: Ensemble) -> None:
         """Create the ensemble's directory, then each member's."""

@@ -33,7 +33,7 @@ for it."""
 
 def _field_pairs(reply: Reply) -> list[tuple[str, bytes]]:
     """(field, value) pairs of an HGETALL reply, without the completion mark."""
-    items = t.cast(list, reply or [])
+    items = t.cast(list[t.Any], reply or [])
     pairs = []
     for field, value in zip(items[::2], items[1::2], strict=True):
         name = bytes(field).decode()
@@ -130,8 +130,8 @@ class DatasetStore:
             if strict and not meta:
                 raise RedisKeyError(f'The requested DataSet, "{name}", does not exist.', key=key)
             dataset = Dataset(name)
-            for field, value in _field_pairs(meta):
-                dataset._metadata.add_encoded(field, value)
+            for field, field_value in _field_pairs(meta):
+                dataset._metadata.add_encoded(field, field_value)
             names = (
                 dataset._metadata.strings(TENSOR_NAMES_FIELD)
                 if dataset._metadata.has(TENSOR_NAMES_FIELD)
@@ -205,7 +205,7 @@ class DatasetStore:
 
         :raises RedisKeyError: ``src`` is empty or missing (also a RedisRuntimeError)
         """
-        entries = t.cast(list, self._server.execute(src, "LRANGE", src, 0, -1))
+        entries = t.cast(list[t.Any], self._server.execute(src, "LRANGE", src, 0, -1))
         if not entries:
             raise _MissingKeyRuntimeError(
                 f"The source aggregation list {name!r} does not exist (key {src!r}).", key=src

@@ -11,13 +11,14 @@ length then the UTF-8 bytes, no terminator.
 from __future__ import annotations
 
 import struct
+import typing as t
 
 import numpy as np
 
 from smartredis.error import RedisKeyError, RedisRuntimeError, _MissingKeyRuntimeError
 
 STRING = 7
-_SCALAR_DTYPES = {
+_SCALAR_DTYPES: dict[int, np.dtype[t.Any]] = {
     1: np.dtype("<f8"),
     2: np.dtype("<f4"),
     3: np.dtype("<i4"),
@@ -30,6 +31,8 @@ _LENGTH = struct.Struct("<Q")
 """A string's byte length: SmartRedis writes a native size_t (8 bytes, little-endian)."""
 TENSOR_NAMES_FIELD = ".tensor_names"
 """The string field listing a dataset's tensors, in the order they were added."""
+Values = list[t.Any]
+"""A field's values: numpy scalars of the field's type, or str for a string field."""
 
 
 def scalar_code(value: object) -> tuple[int, np.generic]:
@@ -50,7 +53,7 @@ class MetaData:
     """The fields of one dataset, in insertion order."""
 
     def __init__(self) -> None:
-        self._fields: dict[str, tuple[int, list]] = {}
+        self._fields: dict[str, tuple[int, Values]] = {}
 
     def add_scalar(self, name: str, value: object) -> None:
         """Append a number to a scalar field, creating it with the value's type.
@@ -76,7 +79,7 @@ class MetaData:
             raise RedisRuntimeError(f"The metadata field {name} isn't a string type.")
         field[1].append(value)
 
-    def _field(self, name: str) -> tuple[int, list]:
+    def _field(self, name: str) -> tuple[int, Values]:
         try:
             return self._fields[name]
         except KeyError:
@@ -147,7 +150,7 @@ _TYPE_NAMES = {
 }
 
 
-def encode_field(code: int, values: list) -> bytes:
+def encode_field(code: int, values: Values) -> bytes:
     """The stored form of a field."""
     if code == STRING:
         parts = [bytes([STRING])]
@@ -158,7 +161,7 @@ def encode_field(code: int, values: list) -> bytes:
     return bytes([code]) + np.asarray(values, dtype=_SCALAR_DTYPES[code]).tobytes()
 
 
-def decode_field(name: str, value: bytes | bytearray) -> tuple[int, list]:
+def decode_field(name: str, value: bytes | bytearray) -> tuple[int, Values]:
     """(type code, values) of a stored field.
 
     :raises RedisRuntimeError: the value is not a metadata field

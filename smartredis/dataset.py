@@ -88,7 +88,8 @@ class Dataset(SRObject):
 
         :raises RedisKeyError: no such tensor
         """
-        return self._tensor(name).copy()
+        tensor: np.ndarray = self._tensor(name).copy()  # numpy's stubs type copy() as Any
+        return tensor
 
     @api
     def get_tensor_names(self) -> list[str]:

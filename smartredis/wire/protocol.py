@@ -11,11 +11,11 @@ import socket
 import typing as t
 
 Buffer = bytes | bytearray | memoryview
-Reply = t.Union[bytes, bytearray, int, str, None, list, "ReplyError"]
+Reply = t.Union[bytes, bytearray, int, str, None, list[t.Any], "ReplyError"]
 T = t.TypeVar("T")
 
 
-class Chunks(tuple):
+class Chunks(tuple[Buffer, ...]):
     """One bulk argument made of several buffers, sent back to back and never joined.
 
     A tensor travels as ``Chunks((header, payload))``: the server sees one string.

@@ -26,7 +26,7 @@ PART_BYTES = (512 << 20) - (1 << 20)
 """Payload bytes per Redis string; the header rides in front of part 0."""
 
 # Codes are SmartRedis's SRTensorType values; the wire is little-endian.
-_WIRE_DTYPES = {
+_WIRE_DTYPES: dict[int, np.dtype[t.Any]] = {
     1: np.dtype("<f8"),
     2: np.dtype("<f4"),
     3: np.dtype("i1"),
@@ -90,7 +90,7 @@ def prepare(data: np.ndarray) -> tuple[np.ndarray, int]:
 
 def byte_view(array: np.ndarray) -> memoryview:
     """The bytes of a C-contiguous array as a flat ``'B'`` memoryview (no copy)."""
-    return memoryview(array.reshape(-1).view(np.uint8))
+    return array.reshape(-1).view(np.uint8).data
 
 
 def nparts_for(nbytes: int) -> int:
@@ -98,10 +98,11 @@ def nparts_for(nbytes: int) -> int:
     return max(1, -(-nbytes // PART_BYTES))
 
 
-K = t.TypeVar("K", str, bytes)
-
-
-def part_key(key: K, index: int) -> K:
+@t.overload
+def part_key(key: str, index: int) -> str: ...
+@t.overload
+def part_key(key: bytes, index: int) -> bytes: ...
+def part_key(key: str | bytes, index: int) -> str | bytes:
     """The key of part ``index`` (>= 1) of the tensor at ``key``; keeps its hash tag."""
     if isinstance(key, bytes):
         return key + b"#part%d" % index

@@ -243,11 +243,6 @@ def test_scriptstore_and_scriptexecute_with_counted_sections(conn):
     assert [float(v) for v in conn.execute("AI.TENSORGET", "p2", "VALUES")] == [3.0, 8.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="module/worker bug: AI.SCRIPTEXECUTE's KEYS and ARGS never reach the script (the "
-    "worker calls RedisAI-style entry points with empty keys and args lists)",
-)
 def test_scriptexecute_passes_keys_and_args_to_the_script(conn):
     conn.execute(
         "AI.SCRIPTSTORE", "e", "CPU", "ENTRY_POINTS", 2, "both", "scaled", "SOURCE", ENTRY_SCRIPT

@@ -334,6 +334,7 @@ def test_real_client_chunked_model(real_smartredis, chunk_size_restored, model_f
         {"model": model_file, "x": X, "y": Y, "chunk": chunk},
     )
     np.testing.assert_array_equal(out["out0"], OUT0)
+    assert Client().get_model("net") == MODEL  # ours joins the chunks MODELGET may send
     sizes = {
         address: _raw(db, address, "AI.CONFIG", "GET", "MODEL_CHUNK_SIZE")
         for address in db.addresses
@@ -355,6 +356,11 @@ def test_model_stored_by_real_client_run_by_ours(real_smartredis, realclient_any
         c = Client()
         c.set_model("net", open(inputs["model"], "rb").read(), "TORCH", "CPU")
         c.set_script("s", inputs["source"])
+
+        def negate(x):
+            return -x
+
+        c.set_function("fn", negate)
         """,
         realclient_any_db,
         {"model": model_file, "source": SCRIPT},
@@ -370,10 +376,15 @@ def test_model_stored_by_real_client_run_by_ours(real_smartredis, realclient_any
     np.testing.assert_array_equal(client.get_tensor("out1"), OUT1)
     client.run_script("s", "combine", ["x", "y"], ["prod", "diff"])
     np.testing.assert_array_equal(client.get_tensor("prod"), X * Y)
+    client.run_script("fn", "negate", "x", "minus")
+    np.testing.assert_array_equal(client.get_tensor("minus"), -X)
     client.delete_model("net")
     client.delete_script("s")
+    client.delete_script("fn")
     assert not client.model_exists("net")
-    assert _all_keys(realclient_any_db) == [b"diff", b"out0", b"out1", b"prod", b"x", b"y"]
+    assert _all_keys(realclient_any_db) == [
+        b"diff", b"minus", b"out0", b"out1", b"prod", b"x", b"y",
+    ]  # fmt: skip
 
 
 def test_model_stored_by_ours_run_by_real_client(real_smartredis, realclient_any_db, model_file):

@@ -133,7 +133,8 @@ class ModelStore:
         failure: ReplyError | None = None
         for copy in self._copies(key):
             try:
-                self._server.execute(copy, *command(copy))
+                # not repeatable: run twice, it would fail on the deleted key
+                self._server.execute(copy, *command(copy), repeatable=False)
             except ReplyError as err:
                 failure = failure or err
         if failure is not None:
@@ -207,6 +208,6 @@ class ModelStore:
         commands = [inference.info_command(copy)]
         if reset:
             commands.append(inference.info_command(copy, reset=True))
-        replies = self._server.pipeline(copy, commands)
+        replies = self._server.pipeline(copy, commands, repeatable=not reset)
         raise_errors(replies, commands)
         return _checked(inference.info_from_reply, replies[0], bool(shards))

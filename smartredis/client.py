@@ -349,12 +349,17 @@ class Client(SRObject, ModelMethods):
     # -- aggregation lists ------------------------------------------------------------------
     @api
     def append_to_list(self, list_name: str, dataset: Dataset) -> None:
-        """Append a reference to a (stored) dataset to an aggregation list, creating it."""
+        """Append a reference to a (stored) dataset to an aggregation list, creating it.
+
+        It is not sent again after a lost connection that may have run it (that would
+        append it twice): RedisConnectionError then says so.
+        """
         typecheck(list_name, "list_name", str)
         typecheck(dataset, "dataset", Dataset)
         check_name(list_name, "list_name")
         key = self._keys.list(list_name, False)
-        self._server.execute(key, "RPUSH", key, self._keys.dataset(dataset.get_name(), False))
+        entry = self._keys.dataset(dataset.get_name(), False)
+        self._server.execute(key, "RPUSH", key, entry, repeatable=False)
 
     @api
     def delete_list(self, list_name: str) -> None:

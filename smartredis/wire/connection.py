@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import socket
 import typing as t
 from dataclasses import dataclass
@@ -62,6 +63,8 @@ class Connection:
         self._timeout = timeout
         self._sock: socket.socket | None = None
         self._reader: Reader | None = None
+        self.sends = 0
+        """How many commands (or pipelines) were handed to the socket, over reconnects."""
 
     def connect(self, timeout: float | None = None) -> None:
         """Open the socket (``timeout`` bounds the connect itself)."""
@@ -96,6 +99,15 @@ class Connection:
                 self._sock = None
                 self._reader = None
 
+    def closed_by_peer(self) -> bool:
+        """Whether the server closed this idle connection (or sent bytes nobody asked for),
+        seen without blocking: a command sent on it would be lost."""
+        if self._sock is None:
+            return False
+        poller = select.poll()
+        poller.register(self._sock, select.POLLIN)
+        return bool(poller.poll(0))
+
     def _ensure(self) -> tuple[socket.socket, Reader]:
         if self._sock is None or self._reader is None:
             self.connect()
@@ -117,6 +129,7 @@ class Connection:
         :raises ReplyError: the server answered with an error
         """
         sock, reader = self._ensure()
+        self.sends += 1
         try:
             send_buffers(sock, pack_command(args))
             reply = reader.read() if consume is None else reader.read_streamed(consume)
@@ -130,6 +143,7 @@ class Connection:
     def pipeline(self, commands: t.Sequence[t.Sequence[Arg]]) -> list[Reply]:
         """Send several commands at once; replies in order, errors returned as ReplyError."""
         sock, reader = self._ensure()
+        self.sends += 1
         try:
             send_buffers(sock, pack_commands(commands))
             return [reader.read() for _ in commands]

@@ -142,15 +142,26 @@ class Router:
         op: t.Callable[[Connection, bool], R],
         command: str,
         at: Address | None = None,
+        repeatable: bool = True,
     ) -> R:
         """Run ``op(conn, asking)`` on the node for ``key`` (or node ``at``), following
         redirects and retrying lost connections and "try again" replies within SR_CMD_TIMEOUT.
 
         ``asking`` is True after an ASK redirect: each command must then follow an ASKING.
 
+        What is retried: redirects (MOVED, ASK) and "try again" replies (LOADING, TRYAGAIN,
+        CLUSTERDOWN, MASTERDOWN) always, as the server did not run the command; a connection
+        lost before ``op`` sent anything always; one lost after it sent its command (the
+        command may have run, only its reply is known lost) only if ``repeatable``: running
+        it twice must leave the same result (SET, DEL, reads...). A command that is not
+        (RPUSH, RENAME, AI.INFO RESETSTAT...) raises ServerUnavailable then instead; before it
+        is sent, a connection the server closed while idle is replaced, so a restarted
+        server does not fail it. A timeout is never retried.
+
         :raises ReplyError: the server refused the command (``command``/``key`` filled in)
         :raises ServerTimeout: no answer within the command timeout
-        :raises ServerUnavailable: the connection was lost and could not be made again
+        :raises ServerUnavailable: the connection was lost and could not be made again, or
+            was lost after a command that is not ``repeatable`` was sent
         """
         policy = self.policy
         target = at if at is not None else self._route(key)
@@ -158,11 +169,15 @@ class Router:
         budget: Budget | None = None
         while True:
             conn = self.connection(target)
+            if not repeatable and conn.closed_by_peer():
+                conn.close()
             connecting = not conn.connected
+            sent: int | None = None  # conn.sends when op started
             try:
                 if connecting:
                     timeout = budget.remaining() if budget else policy.command_timeout
                     conn.connect(timeout=max(timeout, 0.05))
+                sent = conn.sends
                 return op(conn, asking)
             except ReplyError as err:
                 moved = self._redirect(err) if at is None and redirects < MAX_REDIRECTS else None
@@ -184,6 +199,12 @@ class Router:
                         f"{policy.command_timeout:g} s (SR_CMD_TIMEOUT)"
                     ) from exc
                 problem = str(exc) or type(exc).__name__
+                if not repeatable and sent is not None and conn.sends != sent:
+                    raise ServerUnavailable(
+                        f"Lost the connection to the database at {target} after sending "
+                        f"{command} ({problem}): it may have run, and is not sent again as "
+                        "running it twice would not give the same result"
+                    ) from exc
                 self._log(
                     DEBUG if budget else INFO,
                     f"Lost the connection to the database at {target} during {command} "
@@ -202,12 +223,16 @@ class Router:
                     target = self._route(key)
 
     # -- commands -------------------------------------------------------------------------
-    def execute(self, key: Key, *args: Arg) -> Reply:
-        """Run one command on the node that serves ``key``."""
-        return self.execute_streamed(key, args, None)
+    def execute(self, key: Key, *args: Arg, repeatable: bool = True) -> Reply:
+        """Run one command on the node that serves ``key`` (``repeatable``: see :meth:`_run`)."""
+        return self.execute_streamed(key, args, None, repeatable=repeatable)
 
     def execute_streamed(
-        self, key: Key, args: Command, consume: t.Callable[[Reader, int], T] | None
+        self,
+        key: Key,
+        args: Command,
+        consume: t.Callable[[Reader, int], T] | None,
+        repeatable: bool = True,
     ) -> T | Reply:
         """Run one command; a bulk-string reply is streamed to ``consume`` (if given)."""
 
@@ -216,14 +241,19 @@ class Router:
                 conn.execute("ASKING")
             return conn.execute_streamed(args, consume)
 
-        return self._run(key, op, _name(args))
+        return self._run(key, op, _name(args), repeatable=repeatable)
 
     def execute_at(self, address: Address, *args: Arg) -> Reply:
-        """Run one command on node ``address``."""
+        """Run one (repeatable) command on node ``address``."""
         return self._run(None, lambda conn, _: conn.execute(*args), _name(args), at=address)
 
-    def pipeline(self, key: Key, commands: t.Sequence[Command]) -> list[Reply]:
-        """Run commands whose keys share ``key``'s slot in one round trip; errors are returned."""
+    def pipeline(
+        self, key: Key, commands: t.Sequence[Command], repeatable: bool = True
+    ) -> list[Reply]:
+        """Run commands whose keys share ``key``'s slot in one round trip; errors are returned.
+
+        ``repeatable``: whether running them all again is harmless (see :meth:`_run`).
+        """
 
         def op(conn: Connection, asking: bool) -> list[Reply]:
             if asking:
@@ -236,7 +266,9 @@ class Router:
                     raise reply
             return replies
 
-        return self._run(key, op, _name(commands[0]) if commands else "pipeline")
+        return self._run(
+            key, op, _name(commands[0]) if commands else "pipeline", repeatable=repeatable
+        )
 
     def pipeline_grouped(self, items: t.Sequence[tuple[Key, Command]]) -> list[Reply]:
         """Run (key, command) pairs on whichever nodes serve them, one pipeline per node."""

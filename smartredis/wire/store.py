@@ -230,7 +230,8 @@ class TensorStore:
             self.piece_keys(src, nparts), self.piece_keys(dest, nparts), strict=True
         ):
             if self._same_slot(piece_src, piece_dest):
-                self._server.execute(piece_src, "RENAME", piece_src, piece_dest)
+                # not repeatable: run twice, it would fail on the missing source
+                self._server.execute(piece_src, "RENAME", piece_src, piece_dest, repeatable=False)
             else:
                 self.copy_key(piece_src, piece_dest)
                 self._server.execute(piece_src, "UNLINK", piece_src)

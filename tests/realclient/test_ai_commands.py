@@ -353,9 +353,9 @@ def test_modelexecute_timeout_while_queued_answers_timedout(conn, realclient_db)
     )  # fmt: skip
     waited = time.monotonic() - started
     assert reply == "TIMEDOUT"
-    assert 0.09 < waited < 0.9, waited
+    assert waited >= 0.09 and thread.is_alive(), waited  # answered while the worker was busy
     thread.join()
-    assert outcome == ["OK"] and thread is not None
+    assert outcome == ["OK"]
     assert conn.execute("EXISTS", "late0", "late1") == 0  # it never ran
     # the worker is free again: the same call now runs
     conn.execute("AI.MODELEXECUTE", "m", "INPUTS", 2, "x", "x", "OUTPUTS", 2, "o0", "o1")

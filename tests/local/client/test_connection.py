@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -10,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from smartredis import Client, ConfigOptions
+from smartredis import Client, ConfigOptions, Dataset
 from smartredis.error import (
     RedisConnectionError,
     RedisReplyError,
@@ -198,6 +199,116 @@ def test_a_stalled_server_gives_a_timeout(private_standalone_db, monkeypatch):
     finally:
         server.send_signal(signal.SIGCONT)
     _round_trip(client)
+
+
+def _shut(sock: socket.socket) -> None:
+    """End both directions of ``sock`` (the peer sees the close); already closed is fine."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _ReplyLoser:
+    """A TCP relay to a server that, once armed with a word, passes on the next command
+    holding it and then closes the client's side instead of passing on the reply: the
+    command ran, its reply is lost. Later connections are relayed as they are."""
+
+    def __init__(self, target: str) -> None:
+        host, port = target.rsplit(":", 1)
+        self._target = (host, int(port))
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self._listener.getsockname()[1]}"
+        self.word: bytes | None = None
+        self._sockets: list[socket.socket] = [self._listener]
+        self._threads = [threading.Thread(target=self._accept)]
+        self._threads[0].start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            server = socket.create_connection(self._target)
+            self._sockets += [client, server]
+            losing = threading.Event()
+            for pump in (self._up, self._down):
+                thread = threading.Thread(target=pump, args=(client, server, losing))
+                self._threads.append(thread)
+                thread.start()
+
+    def _up(self, client: socket.socket, server: socket.socket, losing: threading.Event) -> None:
+        try:
+            while data := client.recv(1 << 16):
+                if self.word is not None and self.word in data:
+                    self.word = None
+                    losing.set()
+                server.sendall(data)
+        except OSError:
+            pass
+
+    def _down(self, client: socket.socket, server: socket.socket, losing: threading.Event) -> None:
+        try:
+            while (data := server.recv(1 << 16)) and not losing.is_set():
+                client.sendall(data)
+        except OSError:
+            pass
+        _shut(client)
+        _shut(server)
+
+    def close(self) -> None:
+        """Stop relaying and wait for every relay thread."""
+        for sock in self._sockets:
+            _shut(sock)
+            sock.close()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+
+@pytest.fixture
+def reply_loser(standalone_db, monkeypatch):
+    """A _ReplyLoser in front of the standalone database; SSDB points at it."""
+    relay = _ReplyLoser(standalone_db.addresses[0])
+    monkeypatch.setenv("SSDB", relay.address)
+    yield relay
+    relay.close()
+
+
+def test_a_command_that_is_not_repeatable_is_not_resent_after_a_lost_reply(
+    reply_loser, monkeypatch
+):
+    _fast_retries(monkeypatch, seconds=5)
+    client = Client()
+    ds = Dataset("ds")
+    ds.add_meta_scalar("step", 1)
+    client.put_dataset(ds)
+    reply_loser.word = b"RPUSH"
+    with pytest.raises(RedisConnectionError, match="after sending RPUSH .*it may have run"):
+        client.append_to_list("agg", ds)
+    assert client.get_list_length("agg") == 1  # appended once, not twice
+    reply_loser.word = b"SET"  # a repeatable command is sent again without a word
+    client.put_tensor("t", np.arange(3))
+    np.testing.assert_array_equal(client.get_tensor("t"), np.arange(3))
+    reply_loser.word = b"RENAME"
+    with pytest.raises(RedisConnectionError, match="after sending RENAME"):
+        client.rename_tensor("t", "u")
+    np.testing.assert_array_equal(client.get_tensor("u"), np.arange(3))
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_before_sending(
+    private_standalone_db,
+):
+    client = Client()
+    ds = Dataset("ds")
+    ds.add_meta_scalar("step", 1)
+    client.put_dataset(ds)
+    client.append_to_list("agg", ds)
+    with Connection(private_standalone_db.addresses[0]) as conn:
+        assert conn.execute("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes") == 1
+    time.sleep(0.2)  # the close reaches the client's socket
+    client.append_to_list("agg", ds)  # nothing was sent on the dead connection: no error
+    assert client.get_list_length("agg") == 2
 
 
 # -- node commands -------------------------------------------------------------------------

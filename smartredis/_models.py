@@ -166,7 +166,7 @@ class ModelStore:
         if not shards:
             self._server.execute(key, *build(key, inputs, outputs))
             return
-        anchor = (inputs or outputs or [None])[0]
+        anchor = next(iter(inputs or outputs), None)
         slot = hash_slot(anchor) if anchor is not None else shards[0].first
         shard = next((s for s in shards if s.holds(slot)), shards[0])
         self._run_on_shard(shard.prefix, key, inputs, outputs, build)

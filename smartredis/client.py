@@ -39,10 +39,10 @@ from smartredis.wire.store import TensorStore
 _CLUSTER_DISABLED = "cluster support disabled"
 
 
-def _parse_info(text: str, sections: bool) -> dict:
+def _parse_info(text: str, sections: bool) -> dict[str, t.Any]:
     """INFO / CLUSTER INFO text as a dict (``{section: {field: value}}`` for INFO)."""
-    result: dict = {}
-    current: dict = result
+    result: dict[str, t.Any] = {}
+    current: dict[str, t.Any] = result
     for line in text.splitlines():
         if not line:
             continue
@@ -461,7 +461,7 @@ class Client(SRObject, ModelMethods):
             raise ValueError("The list name must have length greater than zero")
         key = self._keys.list(list_name, True)
         entries = self._server.execute(key, "LRANGE", key, start_index, end_index)
-        return self._datasets.get_list_entries(t.cast(list, entries))
+        return self._datasets.get_list_entries(t.cast(list[bytes], entries))
 
     # -- prefixes ---------------------------------------------------------------------------
     @api
@@ -516,19 +516,19 @@ class Client(SRObject, ModelMethods):
             )
         return node
 
-    def _on_nodes(self, addresses: list[str], *command: str) -> list:
+    def _on_nodes(self, addresses: list[str], *command: str) -> list[t.Any]:
         typecheck(addresses, "addresses", list)
         nodes = [self._node(address) for address in addresses]
         return [self._server.execute_at(node, *command) for node in nodes]
 
     @api
-    def get_db_node_info(self, addresses: list[str]) -> list[dict]:
+    def get_db_node_info(self, addresses: list[str]) -> list[dict[str, t.Any]]:
         """INFO EVERYTHING of each node, as ``{section: {field: value}}``."""
         replies = self._on_nodes(addresses, "INFO", "EVERYTHING")
         return [_parse_info(bytes(reply).decode(), sections=True) for reply in replies]
 
     @api
-    def get_db_cluster_info(self, addresses: list[str]) -> list[dict]:
+    def get_db_cluster_info(self, addresses: list[str]) -> list[dict[str, t.Any]]:
         """CLUSTER INFO of each node, as ``{field: value}``.
 
         :raises RedisRuntimeError: the database is not a cluster
@@ -549,11 +549,11 @@ class Client(SRObject, ModelMethods):
         self._on_nodes(addresses, "SAVE")
 
     @api
-    def config_get(self, expression: str, address: str) -> dict:
+    def config_get(self, expression: str, address: str) -> dict[str, str]:
         """The server settings matching ``expression`` (a glob) on node ``address``."""
         typecheck(expression, "expression", str)
         reply = self._server.execute_at(self._node(address), "CONFIG", "GET", expression)
-        text = [bytes(item).decode() for item in t.cast(list, reply)]
+        text = [bytes(item).decode() for item in t.cast(list[bytes], reply)]
         return dict(zip(text[::2], text[1::2], strict=True))
 
     @api

@@ -31,7 +31,7 @@ def head_command(key: TensorKey) -> Command:
     return (_HEAD[0], key, _HEAD[1], _HEAD[2])
 
 
-def raise_errors(replies: list[Reply], commands: list[Command]) -> None:
+def raise_errors(replies: t.Sequence[Reply], commands: t.Sequence[Command]) -> None:
     """Raise the first error reply of a pipeline (naming its command and key).
 
     Header reads are advisory: on a key of another type they fail, and the write that follows
@@ -65,7 +65,7 @@ class TensorStore:
         self, key: TensorKey, values: t.Sequence[Arg]
     ) -> tuple[list[Command], list[tuple[TensorKey, Command]], int]:
         """:meth:`write_commands` for a tensor's stored strings, ``values`` (part 0 first)."""
-        parts = [
+        parts: list[tuple[TensorKey, Command]] = [
             (tensor_format.part_key(key, i), ("SET", tensor_format.part_key(key, i), value))
             for i, value in enumerate(values[1:], start=1)
         ]
@@ -144,7 +144,7 @@ class TensorStore:
         header, part0 = tensor_format.from_value(value, key)
         if header.nparts == 1:
             return part0.view(header.dtype).reshape(header.shape)
-        parts: list = [part0]
+        parts: list[np.ndarray | bytes | bytearray] = [part0]
         for index in range(1, header.nparts):
             part = tensor_format.part_key(key, index)
             data = self._server.execute(part, "GET", part)
@@ -173,10 +173,10 @@ class TensorStore:
         raise_errors(replies, commands)
         self.drop_stale(key, replies[0], 1)
 
-    def _same_slot(self, first: str, second: str) -> bool:
+    def _same_slot(self, first: TensorKey, second: TensorKey) -> bool:
         return not self._server.is_cluster or hash_slot(first) == hash_slot(second)
 
-    def copy_key(self, src: str, dest: str) -> None:
+    def copy_key(self, src: TensorKey, dest: TensorKey) -> None:
         """Copy one string (server side when both keys share a slot)."""
         if self._same_slot(src, dest):
             self._server.execute(src, "COPY", src, dest, "REPLACE")
@@ -192,6 +192,7 @@ class TensorStore:
         """
         commands = [head_command(src), ("TYPE", src)]
         head, kind = self._server.pipeline(src, commands)
+        kind = t.cast(str, kind)  # TYPE answers with a status reply
         nparts = tensor_format.stored_nparts(head if isinstance(head, (bytes, bytearray)) else None)
         if nparts:
             return nparts

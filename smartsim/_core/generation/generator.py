@@ -78,8 +78,8 @@ class Generator:
         """
         others, ensembles, models = _split_entities(entities)
         members = [m for e in ensembles for m in e.models]
-        planned = [(e, self._plain_dir(e)) for e in others]
-        planned += [(e, e.path) for e in [*ensembles, *members, *models]]
+        placed: list[Ensemble | Model] = [*ensembles, *members, *models]
+        planned = [(e, self._plain_dir(e)) for e in others] + [(e, e.path) for e in placed]
         for entity, path in planned:  # every refusal comes before anything is written
             self._check_can_generate(entity, path)
         if not self.overwrite:

@@ -3,15 +3,16 @@
 Names and defaults are SmartRedis 0.6's: ``SSDB`` (comma-separated addresses), ``SR_DB_TYPE``
 (``Clustered`` unless set; anything else is standalone), ``SR_CONN_TIMEOUT`` (s, 100),
 ``SR_CONN_INTERVAL`` (ms, 1000), ``SR_CMD_TIMEOUT`` (s, 100), ``SR_CMD_INTERVAL`` (ms, 1000),
-``SR_THREAD_COUNT`` (4), ``SSKEYOUT``/``SSKEYIN`` (key prefixes).
+``SR_THREAD_COUNT`` (4), ``SSKEYOUT``/``SSKEYIN`` (key prefixes). Ours alone:
+``SR_DB_PASSWORD`` (the secret of a password-protected database; SmartRedis has no AUTH).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from smartredis.configoptions import ConfigOptions
-from smartredis.wire.connection import Address
+from smartredis.wire.connection import PASSWORD_ENV, Address
 from smartredis.wire.retry import AddressError, RetryPolicy
 
 DEFAULT_CONN_TIMEOUT_S = 100
@@ -32,6 +33,8 @@ class Settings:
     """True when SR_DB_TYPE was not set (SmartRedis then assumes a cluster)."""
     policy: RetryPolicy
     thread_count: int
+    password: str = field(default="", repr=False)
+    """Sent with AUTH on every connection; "" for none."""
 
 
 def parse_ssdb(spec: str, variable: str = "SSDB") -> list[Address]:
@@ -77,4 +80,5 @@ def resolve(options: ConfigOptions, cluster: bool | None = None) -> Settings:
         command_interval=_positive(options, "SR_CMD_INTERVAL", DEFAULT_CMD_INTERVAL_MS) / 1000,
     )
     threads = _positive(options, "SR_THREAD_COUNT", DEFAULT_THREAD_COUNT)
-    return Settings(addresses, cluster, inferred, policy, threads)
+    password = options._resolve_string_option(PASSWORD_ENV, "")
+    return Settings(addresses, cluster, inferred, policy, threads, password)

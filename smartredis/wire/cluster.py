@@ -61,8 +61,10 @@ class ClusterRouter(Router):
 
     is_cluster = True
 
-    def __init__(self, seeds: list[Address], policy: RetryPolicy, log: LogHook) -> None:
-        super().__init__(policy, log)
+    def __init__(
+        self, seeds: list[Address], policy: RetryPolicy, log: LogHook, password: str = ""
+    ) -> None:
+        super().__init__(policy, log, password)
         self._seeds = list(seeds)
         self._slots: list[Address | None] = [None] * SLOTS
         self._primaries: list[Address] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import select
 import socket
 import typing as t
@@ -17,6 +18,10 @@ from smartredis.wire.protocol import (
     pack_commands,
     send_buffers,
 )
+
+PASSWORD_ENV = "SR_DB_PASSWORD"
+"""The variable holding the secret of a password-protected database (``SR_DB_PASSWORD_<id>``
+for the database ``<id>`` of several); the driver sets it for the processes it launches."""
 
 
 @dataclass(frozen=True)
@@ -56,18 +61,28 @@ class Address:
 
 
 class Connection:
-    """A blocking connection; every call raises OSError subclasses on socket failure."""
+    """A blocking connection; every call raises OSError subclasses on socket failure.
 
-    def __init__(self, address: Address | str, timeout: float | None = 10.0) -> None:
+    :param password: sent with AUTH on every connect; "" for none, None for the value of
+        ``SR_DB_PASSWORD`` (how an inference worker, started with it set, reaches its server)
+    """
+
+    def __init__(
+        self, address: Address | str, timeout: float | None = 10.0, password: str | None = None
+    ) -> None:
         self.address = Address.parse(address) if isinstance(address, str) else address
         self._timeout = timeout
+        self._password = os.environ.get(PASSWORD_ENV, "") if password is None else password
         self._sock: socket.socket | None = None
         self._reader: Reader | None = None
         self.sends = 0
         """How many commands (or pipelines) were handed to the socket, over reconnects."""
 
     def connect(self, timeout: float | None = None) -> None:
-        """Open the socket (``timeout`` bounds the connect itself)."""
+        """Open the socket (``timeout`` bounds the connect itself), and authenticate.
+
+        :raises ReplyError: the server refused the password (WRONGPASS, or none configured)
+        """
         self.close()
         limit = self._timeout if timeout is None else timeout
         if self.address.path:
@@ -84,6 +99,16 @@ class Connection:
         sock.settimeout(self._timeout)
         self._sock = sock
         self._reader = Reader(sock)
+        if self._password:
+            try:
+                send_buffers(sock, pack_command(("AUTH", self._password)))
+                reply = self._reader.read()
+            except BaseException:
+                self.close()
+                raise
+            if isinstance(reply, ReplyError):
+                self.close()
+                raise reply
 
     @property
     def connected(self) -> bool:

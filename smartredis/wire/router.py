@@ -49,9 +49,10 @@ class Router:
 
     is_cluster = False
 
-    def __init__(self, policy: RetryPolicy, log: LogHook) -> None:
+    def __init__(self, policy: RetryPolicy, log: LogHook, password: str = "") -> None:
         self.policy = policy
         self._log = log
+        self._password = password
         self._connections: dict[Address, Connection] = {}
 
     # -- what a subclass provides -------------------------------------------------------
@@ -84,7 +85,7 @@ class Router:
         """The (lazily opened) connection to ``address``."""
         conn = self._connections.get(address)
         if conn is None:
-            conn = Connection(address, timeout=self.policy.command_timeout)
+            conn = Connection(address, self.policy.command_timeout, self._password)
             self._connections[address] = conn
         return conn
 
@@ -295,8 +296,10 @@ class Router:
 class StandaloneRouter(Router):
     """The router for a database of one node (TCP or Unix socket): every command goes there."""
 
-    def __init__(self, address: Address, policy: RetryPolicy, log: LogHook) -> None:
-        super().__init__(policy, log)
+    def __init__(
+        self, address: Address, policy: RetryPolicy, log: LogHook, password: str = ""
+    ) -> None:
+        super().__init__(policy, log, password)
         self.address = address
         self._bootstrap([address], lambda conn: conn.execute("PING"))
 

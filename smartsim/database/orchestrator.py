@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
 import sys
 import typing as t
 
@@ -62,6 +63,7 @@ class Orchestrator(EntityList[DBNode]):
         inter_op_threads: int | None = None,
         intra_op_threads: int | None = None,
         db_identifier: str = "orchestrator",
+        password: bool = False,
         **kwargs: t.Any,
     ) -> None:
         """
@@ -74,6 +76,8 @@ class Orchestrator(EntityList[DBNode]):
         :param batch: launch the shards as one batch job
         :param hosts: hosts to place the shards on
         :param db_identifier: name of this database among several
+        :param password: require a secret generated at each start (see :attr:`password`);
+            the entities launched with it get it in ``SR_DB_PASSWORD[_<db_identifier>]``
         """
         if not isinstance(db_nodes, int) or isinstance(db_nodes, bool) or db_nodes < 1:
             raise ValueError(f"db_nodes must be a positive int, got {db_nodes!r}")
@@ -108,6 +112,8 @@ class Orchestrator(EntityList[DBNode]):
             "intra_op_threads": intra_op_threads,
         }
         self._db_conf: dict[str, str] = {}
+        self._password_required = bool(password)
+        self._password = ""
         self._telemetry = TelemetryConfiguration()
         self.db_cpus = int(kwargs.pop("db_cpus", 1))
         # -S skips site initialisation (~15 ms of a shard's start-up); the shard needs only
@@ -202,6 +208,25 @@ class Orchestrator(EntityList[DBNode]):
             return f"(not found: {exc})"
 
     @property
+    def password_required(self) -> bool:
+        """Whether the database was created with ``password=True``."""
+        return self._password_required
+
+    @property
+    def password(self) -> str | None:
+        """The secret clients authenticate with, once the database started with
+        ``password=True`` (None otherwise). Our client reads it from ``SR_DB_PASSWORD``."""
+        return self._password or None
+
+    def _renew_password(self) -> None:
+        """A new secret for a start (none unless ``password=True``)."""
+        self._password = secrets.token_hex(32) if self._password_required else ""
+
+    def _connection(self, address: str, timeout: float) -> Connection:
+        """A connection to one shard, authenticated when the database has a password."""
+        return Connection(address, timeout=timeout, password=self._password)
+
+    @property
     def checkpoint_file(self) -> str:
         """The file that ``Experiment.reconnect_orchestrator`` reads to find this database."""
         return os.path.join(self.path, CHECKPOINT_NAME)
@@ -271,7 +296,7 @@ class Orchestrator(EntityList[DBNode]):
         if self.is_active():
             for address in self._addresses():
                 try:
-                    with Connection(address, timeout=5) as conn:
+                    with self._connection(address, timeout=5) as conn:
                         conn.execute("CONFIG", "SET", key, value)
                 except ReplyError as exc:
                     raise SmartSimError(
@@ -334,7 +359,7 @@ class Orchestrator(EntityList[DBNode]):
             return False
         for address in addresses:
             try:
-                with Connection(address, timeout=1) as conn:
+                with self._connection(address, timeout=1) as conn:
                     conn.execute("PING")
             except (*_UNREACHABLE, ReplyError):  # ReplyError: e.g. LOADING, not ready yet
                 return False

@@ -135,7 +135,7 @@ class DBModel(DBObject):
     @property
     def model(self) -> bytes | None:
         """The serialized model when given in memory."""
-        return self.func
+        return t.cast("bytes | None", self.func)  # what __init__ was given as model
 
     def __str__(self) -> str:
         source = f"file {self.file}" if self.is_file else "in memory"
@@ -165,7 +165,7 @@ class DBScript(DBObject):
     @property
     def script(self) -> str | t.Callable[..., t.Any] | None:
         """The script text or function when given in memory."""
-        return self.func
+        return t.cast("str | t.Callable[..., t.Any] | None", self.func)  # __init__'s script
 
     def source(self) -> str:
         """The script's source text, read from the function or the file when needed."""

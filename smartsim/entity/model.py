@@ -196,15 +196,19 @@ class Model(DBObjectsMixin, SmartSimEntity):
         custom_pinning: t.Iterable[int | t.Iterable[int]] | None = None,
         debug: bool = False,
         db_identifier: str = "",
+        password: bool = False,
         **kwargs: t.Any,
     ) -> None:
-        """Launch a database beside this model, reached over TCP on ``ifname``:``port``."""
+        """Launch a database beside this model, reached over TCP on ``ifname``:``port``.
+
+        ``password=True``: the database requires a secret generated at each launch, which
+        the model gets in ``SR_DB_PASSWORD[_<db_identifier>]``."""
         if not isinstance(port, int) or not 0 < port < 65536:
             raise ValueError(f"port must be an int between 1 and 65535, got {port!r}")
         ifnames = [ifname] if isinstance(ifname, str) else list(ifname)
         if not ifnames or not all(isinstance(i, str) and i for i in ifnames):
             raise TypeError(f"ifname must be a str or a list of str, got {ifname!r}")
-        connection = {"port": port, "ifname": ifname}
+        connection = {"port": port, "ifname": ifname, "password": bool(password)}
         self._set_colocated_db_settings(
             connection, db_cpus, custom_pinning, debug, db_identifier, kwargs
         )
@@ -217,9 +221,11 @@ class Model(DBObjectsMixin, SmartSimEntity):
         custom_pinning: t.Iterable[int | t.Iterable[int]] | None = None,
         debug: bool = False,
         db_identifier: str = "",
+        password: bool = False,
         **kwargs: t.Any,
     ) -> None:
-        """Launch a database beside this model, reached through a Unix domain socket."""
+        """Launch a database beside this model, reached through a Unix domain socket
+        (``password``: as for :meth:`colocate_db_tcp`)."""
         if not isinstance(unix_socket, str) or not _UDS_NAME.match(unix_socket):
             raise ValueError(
                 f"Invalid name for unix socket: {unix_socket!r}. "
@@ -229,6 +235,7 @@ class Model(DBObjectsMixin, SmartSimEntity):
             "unix_socket": unix_socket,
             "socket_permissions": socket_permissions,
             "port": 0,
+            "password": bool(password),
         }
         self._set_colocated_db_settings(
             connection, db_cpus, custom_pinning, debug, db_identifier, kwargs

@@ -22,6 +22,7 @@ from smartsim._core.entrypoints import colocated, dbshard
         {"conf": {"maxmemory-policy": "allkeys lru"}, "addresses": ["h"], "workdir": "w"},
         {"module": "/lib/ai.so", "workers": 2, "inter_op": 1, "intra_op": 4},
         {"no_module": "no C compiler: gcc: not found"},
+        {"password_env": "SR_DB_PASSWORD"},
     ],
 )
 def test_dbshard_round_trip(kwargs):
@@ -36,6 +37,7 @@ def test_dbshard_round_trip(kwargs):
     assert opts["--conf"] == kwargs.get("conf", {})
     assert opts.get("--module") == kwargs.get("module")
     assert opts.get("--no-module") == kwargs.get("no_module")
+    assert opts.get("--password-env") == kwargs.get("password_env")
     for name in ("workers", "inter_op", "intra_op"):
         flag = "--" + name.replace("_", "-")
         assert opts.get(flag) == (str(kwargs[name]) if name in kwargs else None)
@@ -72,6 +74,7 @@ _COLOCATED_DEFAULTS = {
     "inter_op": None,
     "intra_op": None,
     "share_key": None,
+    "password_env": None,
 }
 
 
@@ -88,6 +91,7 @@ _COLOCATED_DEFAULTS = {
         {"port": 6782, "module": "/lib/ai.so", "workers": 3, "inter_op": 2, "intra_op": 1},
         {"unix_socket": "/tmp/s", "no_module": "turned off"},
         {"port": 6783, "share_key": "0123abcd"},
+        {"unix_socket": "/tmp/s", "password_env": "SR_DB_PASSWORD_colo"},
     ],
 )
 @pytest.mark.parametrize("app", [["app"], ["/bin/app", "--", "-x", "--name", "y"]])

@@ -1,6 +1,7 @@
 """The database checkpoint file: what a later driver needs to reconnect to a running database.
 
-JSON in ``<db path>/smartsim_db.dat``: identifier, shards (name, address, job id), launcher.
+JSON in ``<db path>/smartsim_db.dat``: identifier, shards (name, address, job id), launcher,
+and the database's password when it has one; the file is readable by its owner only.
 """
 
 from __future__ import annotations
@@ -25,13 +26,19 @@ def write(db: Orchestrator, job_ids: list[str], launcher: str) -> None:
         "port": db.port,
         "interfaces": db.interfaces,
         "launcher": launcher,
+        "password": db.password or "",
         "shards": [
             {"name": shard.name, "hosts": shard.hosts, "port": shard.port, "job_id": job_id}
             for shard, job_id in zip(db.entities, job_ids, strict=True)
         ],
     }
     tmp = f"{db.checkpoint_file}.tmp"
-    with open(tmp, "w", encoding="utf-8") as out:
+    try:
+        os.remove(tmp)  # one left by a crash may have other permissions
+    except FileNotFoundError:
+        pass
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(fd, "w", encoding="utf-8") as out:
         json.dump(record, out, indent=2)
     os.replace(tmp, db.checkpoint_file)
 
@@ -60,7 +67,9 @@ def read(path: str) -> tuple[Orchestrator, list[str], str]:
             launcher="local",  # the shards already run: these settings are never launched
             db_nodes=len(shards),
             db_identifier=record["db_identifier"],
+            password=bool(record.get("password")),
         )
+        db._password = str(record.get("password") or "")
         for shard, saved in zip(db.entities, shards, strict=True):
             shard.port = int(saved["port"])
             shard.hosts = list(saved["hosts"])

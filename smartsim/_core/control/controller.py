@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import secrets
 import signal
 import threading
 import time
@@ -17,6 +18,7 @@ from smartsim._core.control.dblaunch import settings_env
 from smartsim._core.control.job import Job
 from smartsim._core.control.jobmanager import JobManager
 from smartsim._core.control.manifest import Manifest
+from smartsim._core.entrypoints.server import PASSWORD_ENV
 from smartsim._core.launcher import create_launcher, launcher_class
 from smartsim._core.launcher.base import Launcher
 from smartsim._core.launcher.step import BatchStep, Step
@@ -51,13 +53,21 @@ def _in_use(running_dirs: dict[str, str], path: str) -> str | None:
     return None
 
 
+def password_variable(db_identifier: str) -> str:
+    """The variable that hands entities a database's password (``SR_DB_PASSWORD[_<id>]``)."""
+    return f"{PASSWORD_ENV}{db_env_suffix(db_identifier)}"
+
+
 def client_env(model: Model, dbs: t.Iterable[Orchestrator]) -> dict[str, str]:
-    """What a model's SmartRedis client reads: database addresses and key prefixes."""
+    """What a model's SmartRedis client reads: database addresses, passwords (a new one for a
+    colocated database that asks for it) and key prefixes."""
     env: dict[str, str] = {}
     for db in dbs:
         suffix = db_env_suffix(db.db_identifier)
         env[f"SSDB{suffix}"] = ",".join([shard.address for shard in db.entities][:128])
         env[f"SR_DB_TYPE{suffix}"] = "Clustered" if db.is_clustered else "Standalone"
+        if db.password:
+            env[password_variable(db.db_identifier)] = db.password
     colo = model.colocated_db_settings
     if colo:
         suffix = db_env_suffix(colo["db_identifier"])
@@ -66,6 +76,8 @@ def client_env(model: Model, dbs: t.Iterable[Orchestrator]) -> dict[str, str]:
         else:
             env[f"SSDB{suffix}"] = f"127.0.0.1:{colo['port']}"
         env[f"SR_DB_TYPE{suffix}"] = "Standalone"
+        if colo.get("password"):
+            env[password_variable(colo["db_identifier"])] = secrets.token_hex(32)
     if model.incoming_entities:
         env["SSKEYIN"] = ",".join(entity.name for entity in model.incoming_entities)
     if model.query_key_prefixing():
@@ -156,9 +168,44 @@ class Controller:
                     f"Model {model.name} has ML models or scripts to load into a database, but "
                     "no database is running or starting with it"
                 )
+        self._check_passwords(manifest)
         already = self._jobs.running(m.name for m in manifest.launchable)
         if already:
             raise SmartSimError(f"Already running, stop them before starting again: {already}")
+
+    def _check_passwords(self, manifest: Manifest) -> None:
+        """Refuse what would write a database password on a command line or into a batch
+        script: it travels only in the environment of the steps the launcher starts."""
+        dbs = [*manifest.dbs, *self._active_dbs.values()]
+        protected = [db.db_identifier for db in dbs if db.password_required]
+        colocated = [
+            m.name
+            for m in manifest.launchable
+            if m.colocated and m.colocated_db_settings.get("password")
+        ]
+        if not (protected or colocated):
+            return
+        what = f"database {protected[0]}" if protected else f"the database of {colocated[0]}"
+        found = launcher_class(self._launcher_name)
+        if found is not None and not found.private_environment:
+            raise SSUnsupportedError(
+                f"The {self._launcher_name} launcher puts environment variables on command "
+                f"lines, where the password of {what} would show; use another launcher or "
+                "password=False"
+            )
+        batched = [
+            db.db_identifier
+            for db in manifest.dbs
+            if db.password_required and db.batch_settings is not None
+        ]
+        if protected:
+            batched += [e.name for e in manifest.ensembles if e.batch_settings is not None]
+            batched += [m.name for m in manifest.launchable if m.batch_settings is not None]
+        if batched:
+            raise SSUnsupportedError(
+                f"{batched[0]} runs as a batch job, whose script would hold the password of "
+                f"{what}; launch it without batch settings or use password=False"
+            )
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -186,7 +233,11 @@ class Controller:
 
     def _model_step_argv(self, model: Model) -> list[str]:
         assert model.run_settings is not None
-        wrapper = dblaunch.colocated_wrapper(model) if model.colocated else None
+        wrapper = None
+        if model.colocated:
+            colo = model.colocated_db_settings
+            variable = password_variable(colo["db_identifier"]) if colo.get("password") else None
+            wrapper = dblaunch.colocated_wrapper(model, variable)
         return self.launcher.argv(model.run_settings, model.path, wrapper)
 
     # -- start ------------------------------------------------------------------------------
@@ -219,7 +270,7 @@ class Controller:
         """Store the ML models and scripts of non-colocated entities in every database."""
         objects = dbobjects.attached_objects(m for m in manifest.launchable if not m.colocated)
         for db in dbs if objects else []:
-            dbobjects.store_all(objects, db.get_address(), db.is_clustered)
+            dbobjects.store_all(objects, db.get_address(), db.is_clustered, db.password or "")
 
     def _entity_steps(self, manifest: Manifest, dbs: list[Orchestrator]) -> list[Step | BatchStep]:
         """One step per model, and one batch step per ensemble or model with batch settings."""

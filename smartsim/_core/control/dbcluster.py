@@ -48,14 +48,16 @@ def _answers(conn: Connection) -> bool:
         return False
 
 
-def wait_until_answering(addresses: list[str], dead_shard: DeadShard, timeout: float) -> None:
-    """Return once every address answers PING.
+def wait_until_answering(
+    addresses: list[str], dead_shard: DeadShard, timeout: float, password: str = ""
+) -> None:
+    """Return once every address answers PING (authenticated with ``password``, if any).
 
     :raises SmartSimError: a shard ended, or the timeout passed
     """
     deadline = time.monotonic() + timeout
     for address in addresses:
-        with Connection(address, timeout=1.0) as conn:
+        with Connection(address, timeout=1.0, password=password) as conn:
             _poll(functools.partial(_answers, conn), dead_shard, deadline, f"{address} to answer")
 
 
@@ -72,7 +74,9 @@ def _assign_slots(conn: Connection, first: int, last: int) -> None:
         conn.execute("CLUSTER", "ADDSLOTS", *range(first, last + 1))
 
 
-def create_cluster(addresses: list[str], dead_shard: DeadShard, timeout: float) -> None:
+def create_cluster(
+    addresses: list[str], dead_shard: DeadShard, timeout: float, password: str = ""
+) -> None:
     """Join the shards into one cluster, slots split evenly, no replicas; wait until it is ok.
 
     The shards must run in cluster mode with empty cluster configs.
@@ -80,7 +84,7 @@ def create_cluster(addresses: list[str], dead_shard: DeadShard, timeout: float) 
     :raises SmartSimError: the servers refused, a shard ended, or the timeout passed
     """
     deadline = time.monotonic() + timeout
-    conns = [Connection(address, timeout=5.0) for address in addresses]
+    conns = [Connection(address, timeout=5.0, password=password) for address in addresses]
     count = len(conns)
     try:
         for i, conn in enumerate(conns):

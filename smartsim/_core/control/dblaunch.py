@@ -19,6 +19,7 @@ from smartsim._core.config import find_ai_module, get_config
 from smartsim._core.control import checkpoint, dbcluster, dbobjects
 from smartsim._core.control.jobmanager import JobManager
 from smartsim._core.entrypoints import colocated, dbshard
+from smartsim._core.entrypoints.server import PASSWORD_ENV
 from smartsim._core.launcher.base import Launcher
 from smartsim._core.launcher.step import BatchStep, Step
 from smartsim._core.utils.network import port_in_use
@@ -94,11 +95,14 @@ class DBLaunch:
                     workers=threads["threads_per_queue"],
                     inter_op=threads["inter_op_threads"],
                     intra_op=threads["intra_op_threads"],
+                    password_env=PASSWORD_ENV if db.password else None,
                 )
             )
             shard.run_settings = settings
             argv = launcher.argv(settings, db.path)
             env = {**settings_env(settings.env_vars), "PYTHONPATH": PACKAGE_ROOT}
+            if db.password:
+                env[PASSWORD_ENV] = db.password  # in the environment, never in argv
             steps.append(Step(shard.name, shard.type, argv, db.path, env))
         return steps
 
@@ -111,6 +115,7 @@ class DBLaunch:
         """
         os.makedirs(db.path, exist_ok=True)
         db.remove_stale_files()
+        db._renew_password()
         steps = self.shard_steps(db)
         units: list[Step | BatchStep] = list(steps)
         if db.batch_settings is not None:
@@ -131,9 +136,10 @@ class DBLaunch:
                 for shard, hosts in zip(db.entities, found, strict=True):
                     shard.hosts = hosts
             addresses = [shard.address for shard in db.entities]
-            dbcluster.wait_until_answering(addresses, dead_shard, timeout)
+            password = db.password or ""
+            dbcluster.wait_until_answering(addresses, dead_shard, timeout, password)
             if db.is_clustered:
-                dbcluster.create_cluster(addresses, dead_shard, timeout)
+                dbcluster.create_cluster(addresses, dead_shard, timeout, password)
         except SmartSimError as exc:
             raise SmartSimError(
                 f"Database {db.db_identifier} did not start: {exc}\n" + output_tails(db)
@@ -195,10 +201,14 @@ def output_tails(db: Orchestrator, lines: int = 5) -> str:
 # -- colocated databases ----------------------------------------------------------------------
 
 
-def colocated_wrapper(model: Model) -> list[str]:
+def colocated_wrapper(model: Model, password_env: str | None = None) -> list[str]:
     """The colocated entrypoint that runs a model's database beside it; the launcher puts the
     model's command after it (``... -- exe args``). A token new at each call marks the ranks
-    of this launch, the only ones that share a database on a node."""
+    of this launch, the only ones that share a database on a node.
+
+    :param password_env: the variable of the model's environment that holds the password
+        its database requires (None: no password)
+    """
     colo = model.colocated_db_settings
     module = find_ai_module()
     threads = colo.get("rai_args") or {}
@@ -223,6 +233,7 @@ def colocated_wrapper(model: Model) -> list[str]:
         inter_op=threads.get("inter_op_parallelism"),
         intra_op=threads.get("intra_op_parallelism"),
         share_key=uuid.uuid4().hex,
+        password_env=password_env,
     )
     return [sys.executable, "-m", colocated.MODULE, *options]
 

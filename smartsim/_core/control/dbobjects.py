@@ -12,7 +12,8 @@ import json
 import os
 import typing as t
 
-from smartredis import Client
+from smartredis import Client, ConfigOptions
+from smartredis.wire.connection import PASSWORD_ENV
 from smartsim.entity import DBModel, DBScript, Model
 
 DBObject = DBModel | DBScript
@@ -59,11 +60,23 @@ def _placements(obj: DBObject) -> list[tuple[str, str]]:
     return [(f"{obj.name}.{device}", device) for device in devices]
 
 
-def store_all(objects: list[DBObject], addresses: list[str], clustered: bool) -> None:
+def connect_client(addresses: list[str], clustered: bool, password: str = "") -> Client:
+    """A client of the database at ``addresses`` that authenticates with ``password`` (""
+    for none), whatever this process's environment says."""
+    options = ConfigOptions.create_from_environment("")
+    options.override_string_option("SSDB", ",".join(addresses))
+    options.override_string_option("SR_DB_TYPE", "Clustered" if clustered else "Standalone")
+    options.override_string_option(PASSWORD_ENV, password)
+    return Client(options)
+
+
+def store_all(
+    objects: list[DBObject], addresses: list[str], clustered: bool, password: str = ""
+) -> None:
     """Store every object in the database at ``addresses``."""
     if not objects:
         return
-    client = Client(clustered, ",".join(addresses))
+    client = connect_client(addresses, clustered, password)
     for obj in objects:
         store(client, obj)
 

@@ -5,6 +5,8 @@ Starts the server (TCP on loopback and the given interfaces, or a Unix socket), 
 the server it started answers (its ``process_id``, not just anything at the address), runs
 the application, stops the server when it ends and exits with its code. An address that
 something else already holds is an error: only ranks of one launch (``--share-key``) share.
+With ``--password-env NAME`` the server requires the password in the environment variable
+NAME (the model's ``SR_DB_PASSWORD[_<id>]``), which it reads on its standard input.
 """
 
 from __future__ import annotations
@@ -16,19 +18,21 @@ import sys
 import time
 import typing as t
 
-from smartredis import Client
 from smartredis.wire import Connection, ProtocolError, ReplyError
 from smartsim._core.config import find_database_exe, get_config
 from smartsim._core.control import dbobjects
 from smartsim._core.entrypoints.nodeshare import FAILED, AddressLock, NodeShare
 from smartsim._core.entrypoints.server import (
+    SERVER_UMASK,
     Workers,
     forward_signals,
+    secret_config,
     server_argv,
     spawn,
     stop,
     wait,
     worker_argv,
+    worker_environ,
 )
 from smartsim._core.utils.network import LOOPBACK, get_ip_from_interface, port_in_use
 
@@ -52,6 +56,7 @@ def argv(
     inter_op: int | None = None,
     intra_op: int | None = None,
     share_key: str | None = None,
+    password_env: str | None = None,
     app: list[str] | None = None,
 ) -> list[str]:
     """The options that follow ``python -m smartsim._core.entrypoints.colocated``, as
@@ -79,6 +84,7 @@ def argv(
         ("--inter-op", inter_op),
         ("--intra-op", intra_op),
         ("--share-key", share_key),
+        ("--password-env", password_env),
     ):
         if value is not None:
             options += [flag, str(value)]
@@ -109,6 +115,11 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         default=None,
         help="the launch's token: ranks on one node with the same token share one database "
         "(none: this process starts its own)",
+    )
+    parser.add_argument(
+        "--password-env",
+        default=None,
+        help="the environment variable holding the password the server requires",
     )
     parser.add_argument(
         "--conf",
@@ -147,16 +158,20 @@ def _server_pid(conn: Connection) -> int:
     raise ProtocolError("INFO server gave no process_id")
 
 
-def _answering(address: str, expected: int, child: bool, timeout: float) -> bool:
+def _answering(
+    address: str, expected: int, child: bool, timeout: float, password: str = ""
+) -> bool:
     """Wait until the server with pid ``expected`` answers at ``address`` (True), or
     ``timeout`` passes (False).
 
     :param child: ``expected`` is this process's child (its exit ends the wait)
+    :param password: what the server requires ("" for none); another password is another
+        server
     :raises ChildProcessError: the server exited (and was reaped) before answering
     :raises ForeignServer: another server answers there
     """
     deadline = time.monotonic() + timeout
-    with Connection(address, timeout=1.0) as conn:
+    with Connection(address, timeout=1.0, password=password) as conn:
         while time.monotonic() < deadline:
             code = wait(expected, 0) if child else None
             if code is not None:
@@ -192,7 +207,7 @@ def _address_taken(args: argparse.Namespace, bind: list[str] | None) -> str | No
         if not stat.S_ISSOCK(mode):
             return f"{path} exists and is not a socket"
         try:
-            with Connection(f"unix://{path}", timeout=1.0) as conn:
+            with Connection(f"unix://{path}", timeout=1.0, password="") as conn:
                 conn.connect()
         except OSError:
             return None  # left by a server that is gone: the new one replaces it
@@ -219,9 +234,11 @@ def _fail(args: argparse.Namespace, message: str) -> int:
     return 1
 
 
-def start_database(args: argparse.Namespace, address: str) -> tuple[int, Workers | None] | str:
+def start_database(
+    args: argparse.Namespace, address: str, password: str = ""
+) -> tuple[int, Workers | None] | str:
     """Start server and inference workers, store the ML objects; the server's pid and the
-    workers, or what went wrong."""
+    workers, or what went wrong. ``password``: what the server requires ("" for none)."""
     workdir = os.getcwd()
     try:
         bind = _bind_addresses(args.ifname) if args.port else None
@@ -239,17 +256,19 @@ def start_database(args: argparse.Namespace, address: str) -> tuple[int, Workers
         socket_permissions=args.socket_permissions if args.unix_socket else None,
         db_conf=dict(args.conf),
         module=args.module,
+        config_from_stdin=bool(password),
     )
     cpus = [int(c) for c in args.cpus.split(",") if c.strip()] or None
     log_path = os.path.join(workdir, f"{args.name}-colocated-db.log")
-    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
-        server = spawn(command, cpus, output_fd=log_fd)
+        stdin = secret_config(password) if password else None
+        server = spawn(command, cpus, output_fd=log_fd, stdin=stdin, umask=SERVER_UMASK)
     finally:
         os.close(log_fd)
     forward_signals(server)
     try:
-        if not _answering(address, server, True, get_config().db_ready_timeout):
+        if not _answering(address, server, True, get_config().db_ready_timeout, password):
             stop(server)
             return f"it did not answer at {address} in time; see {log_path}"
     except ChildProcessError as exc:
@@ -260,7 +279,10 @@ def start_database(args: argparse.Namespace, address: str) -> tuple[int, Workers
     workers = None
     if args.module:
         workers = Workers(
-            worker_argv(address, args.inter_op, args.intra_op), args.workers, args.name
+            worker_argv(address, args.inter_op, args.intra_op),
+            args.workers,
+            args.name,
+            worker_environ(password),
         )
     else:
         print(
@@ -271,7 +293,7 @@ def start_database(args: argparse.Namespace, address: str) -> tuple[int, Workers
         )
     if args.db_objects:
         try:
-            store_objects(address, args.db_objects)
+            store_objects(address, args.db_objects, password)
         except Exception as exc:
             if workers is not None:
                 workers.stop()
@@ -294,13 +316,16 @@ def main(argv: list[str] | None = None) -> int:
     args, app = parse_args(sys.argv[1:] if argv is None else argv)
     address = f"unix://{args.unix_socket}" if args.unix_socket else f"{LOOPBACK}:{args.port}"
     share = NodeShare(f"{args.share_key}:{address}") if args.share_key else None
+    password = os.environ.get(args.password_env, "") if args.password_env else ""
+    if args.password_env and not password:
+        return _fail(args, f"the password variable {args.password_env} is not set")
     database: tuple[int, Workers | None] | None = None
     lock = AddressLock(address)
     timeout = get_config().db_ready_timeout
     try:
         if share is None or share.join():
             if lock.acquire():
-                started = start_database(args, address)
+                started = start_database(args, address, password)
             else:
                 started = (
                     f"another colocated database on this node uses {address}; give this "
@@ -318,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             if server is None:
                 return _fail(args, f"the rank that starts it did not start it at {address}")
             try:
-                if not _answering(address, server, False, timeout):
+                if not _answering(address, server, False, timeout, password):
                     return _fail(args, f"it did not answer at {address} in time")
             except ForeignServer as exc:
                 return _fail(args, str(exc))
@@ -339,9 +364,9 @@ def main(argv: list[str] | None = None) -> int:
         lock.release()
 
 
-def store_objects(address: str, spec_path: str) -> None:
+def store_objects(address: str, spec_path: str, password: str = "") -> None:
     """Store the ML models and scripts described in ``spec_path`` in the database."""
-    client = Client(False, address)
+    client = dbobjects.connect_client([address], False, password)
     for obj in dbobjects.read_spec(spec_path):
         dbobjects.store(client, obj)
 

@@ -5,7 +5,9 @@ Other options: ``--ifname NAME`` (bind that interface's address, resolved on thi
 ``--server PATH``, ``--dir DIR``, ``--cluster``, ``--conf KEY VALUE`` (repeatable),
 ``--module PATH`` (the smartsim-ai module: the AI.* commands, run by ``--workers N``
 inference workers, default 1, with ``--inter-op N``/``--intra-op N`` backend threads) or
-``--no-module REASON`` (said in the shard's output: models and scripts are unavailable).
+``--no-module REASON`` (said in the shard's output: models and scripts are unavailable),
+``--password-env NAME`` (the server requires the password held by the environment variable
+NAME; it reaches the server on its standard input, never on a command line).
 The server runs as a child; termination signals are forwarded to it, and this process exits
 with the server's code once it is gone. The options are read by hand, not with argparse, to
 keep the shard's start-up short (see server.py); :func:`argv` builds them for the driver, and
@@ -21,12 +23,15 @@ import time
 
 from smartsim._core.entrypoints.ifaddr import ipv4_of
 from smartsim._core.entrypoints.server import (
+    SERVER_UMASK,
     Workers,
     forward_signals,
+    secret_config,
     server_argv,
     spawn,
     supervise,
     worker_argv,
+    worker_environ,
 )
 
 _REPEATED = {"--address", "--ifname"}
@@ -40,6 +45,7 @@ _SINGLE = {
     "--workers",
     "--inter-op",
     "--intra-op",
+    "--password-env",
 }
 
 
@@ -58,6 +64,7 @@ def argv(
     workers: int | None = None,
     inter_op: int | None = None,
     intra_op: int | None = None,
+    password_env: str | None = None,
 ) -> list[str]:
     """The options that follow ``python -S -m smartsim._core.entrypoints.dbshard``, as
     :func:`parse_args` reads them (the driver builds shard commands with it; no imports)."""
@@ -80,6 +87,7 @@ def argv(
         ("--workers", workers),
         ("--inter-op", inter_op),
         ("--intra-op", intra_op),
+        ("--password-env", password_env),
     ):
         if value is not None:
             options += [flag, str(value)]
@@ -132,6 +140,17 @@ def main(argv: list[str] | None = None) -> int:
 
         server = find_database_exe()
     port = int(str(opts["--port"]))
+    password = None
+    if opts.get("--password-env"):
+        password = os.environ.get(str(opts["--password-env"]), "")
+        if not password:
+            print(
+                f"smartsim shard {name}: the password variable {opts['--password-env']} is "
+                "not set",
+                file=sys.stderr,
+                flush=True,
+            )
+            return 2
     command = server_argv(
         str(server),
         port=port,
@@ -140,8 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         cluster_config_file=f"nodes-{name}-{port}.conf" if opts["--cluster"] else None,
         db_conf=opts["--conf"],  # type: ignore[arg-type]
         module=opts.get("--module"),  # type: ignore[arg-type]
+        config_from_stdin=password is not None,
     )
-    pid = spawn(command)
+    stdin = secret_config(password) if password is not None else None
+    pid = spawn(command, stdin=stdin, umask=SERVER_UMASK)
     forward_signals(pid)
     # The workers' Python start-up would compete for the CPU with the server's; start them
     # once the server listens, which is also when they first have anything to do.
@@ -156,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
             _int_option(opts, "--inter-op"),
             _int_option(opts, "--intra-op"),
         )
-        workers = Workers(argv_, _int_option(opts, "--workers") or 1, name)
+        workers = Workers(
+            argv_, _int_option(opts, "--workers") or 1, name, worker_environ(password)
+        )
     else:
         print(
             f"smartsim shard {name}: AI commands unavailable (models and scripts cannot be "

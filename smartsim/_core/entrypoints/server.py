@@ -17,6 +17,11 @@ WORKER_MODULE = "smartsim._core.inference.worker"
 """The inference worker every database server gets beside it."""
 FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT)
 _PR_SET_PDEATHSIG = 1
+PASSWORD_ENV = "SR_DB_PASSWORD"
+"""smartredis.wire.connection.PASSWORD_ENV, which the workers' connections read (named here:
+the shard imports nothing of smartredis before its server runs)."""
+SERVER_UMASK = 0o077
+"""The server's files (dump, cluster config) are readable by their owner only."""
 
 
 def server_argv(
@@ -30,9 +35,14 @@ def server_argv(
     cluster_config_file: str | None = None,
     db_conf: dict[str, str] | None = None,
     module: str | None = None,
+    config_from_stdin: bool = False,
 ) -> list[str]:
     """The server command: persistence off unless configured, no daemon, config as flags,
-    and the smartsim-ai ``module`` (the AI.* commands) loaded when given."""
+    and the smartsim-ai ``module`` (the AI.* commands) loaded when given.
+
+    :param config_from_stdin: the server also reads settings from its standard input
+        (:func:`secret_config`: a password never appears on a command line)
+    """
     argv = [exe, "--port", str(port), "--daemonize", "no", "--protected-mode", "no"]
     argv += ["--save", "", "--appendonly", "no", "--dir", workdir]
     if bind:
@@ -47,7 +57,26 @@ def server_argv(
         argv += [f"--{key}", value]
     if module:
         argv += ["--loadmodule", module]
+    if config_from_stdin:
+        argv.append("-")  # must be the last argument
     return argv
+
+
+def secret_config(password: str) -> bytes:
+    """The settings a password-protected server reads from its standard input."""
+    if not password or any(c.isspace() or c in "\"'" for c in password):
+        raise ValueError("a database password must be non-empty, without spaces or quotes")
+    return f"requirepass {password}\n".encode()
+
+
+def worker_environ(password: str | None) -> dict[str, str]:
+    """This process's environment for its inference workers, with ``SR_DB_PASSWORD`` set to
+    the server's ``password`` or removed (a value meant for another database must not go)."""
+    env = dict(os.environ)
+    env.pop(PASSWORD_ENV, None)
+    if password:
+        env[PASSWORD_ENV] = password
+    return env
 
 
 def worker_argv(
@@ -71,9 +100,12 @@ class Workers:
 
     MAX_BACKOFF = 10.0
 
-    def __init__(self, argv: list[str], count: int, name: str) -> None:
+    def __init__(
+        self, argv: list[str], count: int, name: str, env: dict[str, str] | None = None
+    ) -> None:
         self.argv = argv
         self.name = name
+        self.env = env
         self.pids: dict[int, float] = {}
         self.backoff = 0.5
         for _ in range(max(count, 0)):
@@ -81,7 +113,7 @@ class Workers:
 
     def start(self) -> None:
         """Start one more worker."""
-        self.pids[spawn(self.argv)] = time.monotonic()
+        self.pids[spawn(self.argv, env=self.env)] = time.monotonic()
 
     def replace(self, pid: int, code: int) -> None:
         """Worker ``pid`` exited with ``code``: report it and start another."""
@@ -106,16 +138,36 @@ class Workers:
         self.pids.clear()
 
 
-def spawn(argv: list[str], cpus: list[int] | None = None, output_fd: int | None = None) -> int:
+def spawn(
+    argv: list[str],
+    cpus: list[int] | None = None,
+    output_fd: int | None = None,
+    *,
+    stdin: bytes | None = None,
+    env: dict[str, str] | None = None,
+    umask: int | None = None,
+) -> int:
     """Start ``argv`` as a child that gets SIGTERM when this process dies; its pid.
 
     :param cpus: CPU ids to pin the child to (Linux)
     :param output_fd: where the child's stdout and stderr go (default: ours)
+    :param stdin: what the child reads on its standard input (a pipe, then end of file)
+    :param env: the child's environment (default: ours)
+    :param umask: the child's umask (default: ours)
     """
     libc = ctypes.CDLL(None) if sys.platform.startswith("linux") else None
     parent = os.getpid()
+    stdin_fd = None
+    if stdin is not None:
+        stdin_fd, write_fd = os.pipe()
+        try:
+            os.write(write_fd, stdin)  # a few bytes: the pipe holds them until they are read
+        finally:
+            os.close(write_fd)
     pid = os.fork()
     if pid:
+        if stdin_fd is not None:
+            os.close(stdin_fd)
         return pid
     try:  # in the child: set up, then become the server; never return
         if libc is not None:
@@ -127,7 +179,14 @@ def spawn(argv: list[str], cpus: list[int] | None = None, output_fd: int | None 
         if output_fd is not None:
             os.dup2(output_fd, 1)
             os.dup2(output_fd, 2)
-        os.execvp(argv[0], argv)
+        if stdin_fd is not None:
+            os.dup2(stdin_fd, 0)
+        if umask is not None:
+            os.umask(umask)
+        if env is None:
+            os.execvp(argv[0], argv)
+        else:
+            os.execvpe(argv[0], argv, env)
     except BaseException as exc:
         os.write(2, f"smartsim: could not run {argv[0]}: {exc}\n".encode())
     os._exit(127)

@@ -35,6 +35,9 @@ class Launcher(abc.ABC):
     """True when :meth:`submit_batch` submits batch jobs (a workload manager's launcher)."""
     previews_commands: t.ClassVar[bool] = False
     """True when :meth:`argv` needs no scheduler or runtime, so a preview can show it."""
+    private_environment: t.ClassVar[bool] = True
+    """True when a step's environment reaches its processes without appearing on a command
+    line (a database password travels there). Batch scripts never keep it private."""
 
     def __init__(self, on_exit: OnExit, on_status: OnStatus | None = None) -> None:
         self._on_exit = on_exit

@@ -66,6 +66,7 @@ class DragonLauncher(Launcher):
 
     name = "dragon"
     shards_share_host = True
+    private_environment = False  # a process's variables go to the runtime as `env K=V ...`
 
     def __init__(self, on_exit: OnExit, on_status: OnStatus | None = None) -> None:
         super().__init__(on_exit, on_status)

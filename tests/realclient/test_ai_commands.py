@@ -398,11 +398,6 @@ def _arity(command: str) -> str:
 
 
 _BLOB4 = b"\0" * 16
-BAD_VALUE_BUG = (
-    "module bug: AI.TENSORSET <existing key> ... VALUES with a value that does not parse "
-    "answers ERR invalid value but deletes the key's old value (cmd_tensorset deletes the key "
-    "and writes the elements one by one before it finds the bad one)"
-)
 ERRORS = [
     # AI.TENSORSET
     (
@@ -464,7 +459,6 @@ ERRORS = [
         "tensorset-value-bad",
         ["AI.TENSORSET", "t", "INT32", 2, "VALUES", 1, "x"],
         "ERR invalid value",
-        BAD_VALUE_BUG,
     ),
     ("tensorset-wrongtype", ["AI.TENSORSET", "h", "FLOAT", 1, "BLOB", b"\0" * 4], WRONGTYPE),
     ("tensorset-wrongtype-model", ["AI.TENSORSET", "m", "FLOAT", 1, "BLOB", b"\0" * 4], WRONGTYPE),
@@ -709,11 +703,6 @@ def test_bad_model_or_script_is_refused_with_the_backends_reason(populated, comm
     _runs(conn)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="module bug: AI.SCRIPTRUN's '$' is accepted but the list boundary is dropped: the "
-    "worker gets the inputs flat and answers 'ERR ValueError: total takes 2 tensor(s), got 3'",
-)
 def test_scriptrun_variadic_input_list(conn):
     """``$`` in AI.SCRIPTRUN's inputs: the tensors after it reach the script as one
     List[Tensor] argument (RedisAI 1.2's deprecated grammar)."""
@@ -726,11 +715,6 @@ def test_scriptrun_variadic_input_list(conn):
     assert conn.execute("AI.TENSORGET", "o", "VALUES") == [111, 111]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="module bug: output keys' types are not checked before the run; the outputs are "
-    "written one by one afterwards, so o0 is written before h answers WRONGTYPE",
-)
 def test_output_of_the_wrong_type_fails_before_anything_is_written(populated):
     conn = populated
     conn.execute("AI.TENSORSET", "y", "FLOAT", 3, 8, "BLOB", Y.tobytes())

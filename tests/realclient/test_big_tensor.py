@@ -64,14 +64,6 @@ def big_db(_big_db, monkeypatch):
     return _use(_emptied(_big_db), monkeypatch)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="module bug: AI.TENSORSET of a payload over 536,870,888 bytes answers 'ERR could not "
-    "allocate the tensor' even with proto-max-bulk-len at 1 GiB: the module builds the value "
-    "with ValkeyModule_StringTruncate, which Valkey caps at 512 MiB; such tensors must be "
-    "stored in parts (docs/tensor-format.md)",
-    raises=AssertionError,
-)
 def test_real_client_puts_a_tensor_over_512_mib(real_smartredis, big_db):
     out = real_smartredis.run(
         _MAKE

@@ -221,9 +221,11 @@ class TorchScript:
         inputs: Arrays,
         keys: list[str] | None = None,
         args: list[str] | None = None,
+        variadic: int = -1,
     ) -> Arrays:
         """Call ``function`` on the inputs (as tensors on the script's device); a RedisAI
-        list-form entry point also gets the KEYS and ARGS of AI.SCRIPTEXECUTE."""
+        list-form entry point also gets the KEYS and ARGS of AI.SCRIPTEXECUTE, and inputs
+        from ``variadic`` on (AI.SCRIPTRUN's ``$``) are passed as one list."""
         torch = self._torch
         try:
             entry = getattr(self._unit, function)
@@ -231,6 +233,8 @@ class TorchScript:
             raise ValueError(f"the script has no function {function!r}") from None
         with torch.inference_mode():
             tensors = _torch_inputs(torch, inputs, self._device)
+            if variadic >= 0:
+                tensors = [*tensors[:variadic], tensors[variadic:]]
             return _torch_outputs(entry(*_script_arguments(entry, tensors, keys, args)))
 
 

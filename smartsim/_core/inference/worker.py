@@ -61,6 +61,8 @@ class Run:
     args: list[str]
     keys: list[str]
     """A script's ARGS and KEYS (AI.SCRIPTEXECUTE), for RedisAI's list-form entry points."""
+    variadic: int
+    """AI.SCRIPTRUN: inputs from this index on are one List[Tensor] argument ("$"); -1: none."""
 
 
 class Worker:
@@ -189,7 +191,11 @@ class Worker:
         started = time.perf_counter()
         try:
             if loaded.kind == "SCRIPT":
-                outputs = [loaded.runner.call(first.function, first.inputs, first.keys, first.args)]
+                outputs = [
+                    loaded.runner.call(
+                        first.function, first.inputs, first.keys, first.args, first.variadic
+                    )
+                ]
             elif len(group) == 1:
                 outputs = [loaded.runner(first.inputs)]
             else:
@@ -207,13 +213,21 @@ class Worker:
 
 def _run_of(job: list[t.Any]) -> Run:
     """A run job: ``["run", id, name, kind, version, function, [inputs], noutputs, [args],
-    [keys]]``."""
+    [keys], variadic]``."""
     inputs = [tensor_format.array_view(value) for value in job[6]]
     first = inputs[0] if inputs else None
     samples = int(first.shape[0]) if first is not None and first.ndim else 1
     args, keys = [_text(a) for a in job[8]], [_text(k) for k in job[9]]
     return Run(
-        int(job[1]), bytes(job[2]), _text(job[4]), _text(job[5]), inputs, samples, args, keys
+        int(job[1]),
+        bytes(job[2]),
+        _text(job[4]),
+        _text(job[5]),
+        inputs,
+        samples,
+        args,
+        keys,
+        int(job[10]),
     )
 
 

@@ -98,6 +98,8 @@ typedef struct {
     X(int, StringSet, (ValkeyModuleKey * key, ValkeyModuleString * str))                       \
     X(char *, StringDMA, (ValkeyModuleKey * key, size_t *len, int mode))                       \
     X(int, StringTruncate, (ValkeyModuleKey * key, size_t newlen))                             \
+    X(int, StringAppendBuffer,                                                                 \
+      (ValkeyModuleCtx * ctx, ValkeyModuleString * str, const char *buf, size_t len))          \
     X(int, HashSet, (ValkeyModuleKey * key, int flags, ...))                                   \
     X(int, HashGet, (ValkeyModuleKey * key, int flags, ...))                                   \
     X(ValkeyModuleBlockedClient *, BlockClient,                                                \

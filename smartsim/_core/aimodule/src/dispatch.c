@@ -30,6 +30,7 @@ typedef struct Job {
     ObjectDef def;                 /* OP_LOAD: what to store once a worker loaded it */
     StringList inputs, outputs, args, keys; /* keys: AI.SCRIPTEXECUTE's KEYS, for the script */
     ValkeyModuleString *function;  /* OP_RUN of a script: its entry point */
+    int variadic;                  /* AI.SCRIPTRUN: index of the first input after "$", or -1 */
     int timed_out;
     struct Job *next;
 } Job;
@@ -348,9 +349,22 @@ static const char *check_inputs(ValkeyModuleCtx *ctx, const StringList *inputs) 
     return NULL;
 }
 
+/* Outputs may replace tensors or strings, never a key of another type (checked before the
+ * run, and again before its outputs are written). */
+static const char *check_outputs(ValkeyModuleCtx *ctx, const StringList *outputs) {
+    for (int i = 0; i < outputs->count; i++) {
+        ValkeyModuleKey *key = ValkeyModule_OpenKey(ctx, outputs->items[i], VM_READ);
+        int type = ValkeyModule_KeyType(key);
+        ValkeyModule_CloseKey(key);
+        if (type != VM_KEYTYPE_EMPTY && type != VM_KEYTYPE_STRING) return VM_ERRORMSG_WRONGTYPE;
+    }
+    return NULL;
+}
+
 static Job *run_job(ValkeyModuleString *name, int kind) {
     Job *job = ValkeyModule_Alloc(sizeof(*job));
     memset(job, 0, sizeof(*job));
+    job->variadic = -1;
     job->op = OP_RUN;
     job->kind = kind;
     job->name = ValkeyModule_HoldString(NULL, name);
@@ -397,6 +411,7 @@ int cmd_modelexecute(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) 
     if (error == NULL && !has_inputs) error = "ERR INPUTS not specified";
     if (error == NULL && !has_outputs) error = "ERR OUTPUTS not specified";
     if (error == NULL) error = check_inputs(ctx, &job->inputs);
+    if (error == NULL) error = check_outputs(ctx, &job->outputs);
     if (error != NULL) {
         job_free(job);
         return ValkeyModule_ReplyWithError(ctx, error);
@@ -426,6 +441,7 @@ static const char *scriptrun_sections(ValkeyModuleCtx *ctx, ValkeyModuleString *
         } else if (arg_is(argv[at], "$")) {
             if (section != 1)
                 return "ERR Encountered a variable size list of tensors outside of input section";
+            if (job != NULL && job->variadic < 0) job->variadic = nin;
         } else if (section == 0) {
             return "ERR Unrecongnized parameter to SCRIPTRUN";
         } else if (positions) {
@@ -490,6 +506,7 @@ int cmd_scriptexecute(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc)
         }
     }
     if (error == NULL) error = check_inputs(ctx, &job->inputs);
+    if (error == NULL) error = check_outputs(ctx, &job->outputs);
     if (error != NULL) {
         job_free(job);
         return ValkeyModule_ReplyWithError(ctx, error);
@@ -562,8 +579,8 @@ static int reply_run(ValkeyModuleCtx *ctx, Worker *w, Job *job) {
         entries++;
     }
     /* ["run", id, name, kind, version, function, [input tensors], output count, [args],
-     *  [keys]] */
-    ValkeyModule_ReplyWithArray(ctx, 10);
+     *  [keys], variadic] */
+    ValkeyModule_ReplyWithArray(ctx, 11);
     ValkeyModule_ReplyWithCString(ctx, "run");
     ValkeyModule_ReplyWithLongLong(ctx, (long long)job->id);
     ValkeyModule_ReplyWithString(ctx, job->name);
@@ -578,6 +595,7 @@ static int reply_run(ValkeyModuleCtx *ctx, Worker *w, Job *job) {
     ValkeyModule_ReplyWithLongLong(ctx, job->outputs.count);
     reply_list(ctx, &job->args);
     reply_list(ctx, &job->keys);
+    ValkeyModule_ReplyWithLongLong(ctx, job->variadic);
     job->next = w->inflight;
     w->inflight = job;
     return entries + 1;
@@ -684,16 +702,17 @@ static void apply_result(ValkeyModuleCtx *ctx, Worker *w, Job *job, int ok,
         job_fail(job, text);
         return;
     }
-    for (int i = 0; i < nblobs; i++) {
+    const char *error = check_outputs(ctx, &job->outputs);
+    for (int i = 0; i < nblobs && error == NULL; i++) {
         size_t len;
         const char *data = ValkeyModule_StringPtrLen(blobs[i], &len);
-        const char *error = NULL;
         if (!tensor_valid(data, len)) error = "ERR the worker returned a damaged tensor";
-        else tensor_store(ctx, job->outputs.items[i], blobs[i], &error);
-        if (error) {
-            job_fail(job, error);
-            return;
-        }
+    }
+    for (int i = 0; i < nblobs && error == NULL; i++)
+        tensor_store(ctx, job->outputs.items[i], blobs[i], &error);
+    if (error) {
+        job_fail(job, error);
+        return;
     }
     job_finish(job, outcome_new(NULL));
 }

@@ -307,29 +307,29 @@ int cmd_tensorset(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
                 return ValkeyModule_ReplyWithError(ctx, "ERR wrong number of values was given in 'AI.TENSORSET' command");
         }
     }
-    const char *error = NULL;
-    ValkeyModuleKey *key = open_for_tensor(ctx, argv[1], &error);
-    if (key == NULL) return ValkeyModule_ReplyWithError(ctx, error);
-    ValkeyModule_DeleteKey(key);
-    if (ValkeyModule_StringTruncate(key, headlen + payload) != VM_OK) {
-        ValkeyModule_CloseKey(key);
-        return ValkeyModule_ReplyWithError(ctx, "ERR could not allocate the tensor");
-    }
-    size_t len;
-    char *out = ValkeyModule_StringDMA(key, &len, VM_WRITE);
-    memcpy(out, head, headlen);
+    /* Build the whole value first: nothing is touched unless every argument is good.
+     * (Appending, unlike StringTruncate, is not capped at 512 MiB: a larger BLOB that
+     * proto-max-bulk-len let in is stored in one piece.) */
+    ValkeyModuleString *value = ValkeyModule_CreateString(NULL, head, headlen);
     if (blob != NULL) {
-        memcpy(out + headlen, blob, payload);
-    } else if (values_at >= 0) {
-        for (size_t i = 0; i < count; i++) {
-            if (put_value(out + headlen + i * elem, code, argv[values_at + i]) != VM_OK) {
-                ValkeyModule_DeleteKey(key);
-                ValkeyModule_CloseKey(key);
+        ValkeyModule_StringAppendBuffer(NULL, value, blob, payload);
+    } else {
+        char *data = ValkeyModule_Alloc(payload ? payload : 1);
+        memset(data, 0, payload);
+        for (size_t i = 0; values_at >= 0 && i < count; i++) {
+            if (put_value(data + i * elem, code, argv[values_at + i]) != VM_OK) {
+                ValkeyModule_Free(data);
+                ValkeyModule_FreeString(NULL, value);
                 return ValkeyModule_ReplyWithError(ctx, "ERR invalid value");
             }
         }
+        ValkeyModule_StringAppendBuffer(NULL, value, data, payload);
+        ValkeyModule_Free(data);
     }
-    ValkeyModule_CloseKey(key);
+    const char *error = NULL;
+    int stored = tensor_store(ctx, argv[1], value, &error);
+    ValkeyModule_FreeString(NULL, value);
+    if (stored != VM_OK) return ValkeyModule_ReplyWithError(ctx, error);
     ValkeyModule_ReplicateVerbatim(ctx);
     return ValkeyModule_ReplyWithSimpleString(ctx, "OK");
 }

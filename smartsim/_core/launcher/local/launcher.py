@@ -1,4 +1,8 @@
-"""The local launcher: each job is a child process in its own session on this machine."""
+"""The local launcher: each job is a child process in its own session on this machine.
+
+Each job's environment carries its own job marker (``SMARTSIM_JOB``), so that ``stop`` also
+ends the processes that left the job's session and tree (see ``utils.process``).
+"""
 
 from __future__ import annotations
 
@@ -15,12 +19,21 @@ from smartsim._core.launcher.local.step import local_argv
 from smartsim._core.launcher.local.watcher import ExitWatcher
 from smartsim._core.launcher.step import Step
 from smartsim._core.utils.network import LOOPBACK, get_ip_from_interface
-from smartsim._core.utils.process import terminate_trees, wait_gone
+from smartsim._core.utils.process import (
+    JOB_MARKER,
+    marker_of,
+    new_marker,
+    terminate_trees,
+    wait_gone,
+)
 from smartsim.error import LauncherError
 from smartsim.log import get_logger
 from smartsim.settings.base import RunSettings
 
 logger = get_logger(__name__)
+
+
+_MARKER_KEY = os.fsencode(JOB_MARKER)
 
 
 def _wait_adopted(proc: psutil.Process) -> None:
@@ -79,6 +92,8 @@ class LocalLauncher(Launcher):
         super().__init__(on_exit, on_status)
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._adopted: dict[str, psutil.Process] = {}
+        self._markers: dict[str, str] = {}
+        """Each job's marker, kept after it exits (its strays may outlive it)."""
         self._lock = threading.Lock()
         self._watcher = ExitWatcher(self._child_exited)
 
@@ -98,6 +113,8 @@ class LocalLauncher(Launcher):
         return [self._submit(step, _environment(step.env, base)) for step in steps]
 
     def _submit(self, step: Step, env: dict[bytes, bytes]) -> str:
+        marker = new_marker()
+        env[_MARKER_KEY] = marker.encode()
         try:
             with open(step.out_file, "wb") as out, open(step.err_file, "wb") as err:
                 proc = subprocess.Popen(
@@ -117,6 +134,7 @@ class LocalLauncher(Launcher):
         job_id = str(proc.pid)
         with self._lock:
             self._procs[job_id] = proc
+            self._markers[job_id] = marker
         self._watcher.watch(job_id, proc.pid, proc.wait)
         return job_id
 
@@ -126,8 +144,11 @@ class LocalLauncher(Launcher):
             proc = psutil.Process(int(job_id))
         except (psutil.NoSuchProcess, ValueError):
             return False
+        marker = marker_of(proc)
         with self._lock:
             self._adopted[job_id] = proc
+            if marker:
+                self._markers[job_id] = marker
         self._watcher.watch(job_id, proc.pid, lambda: _wait_adopted(proc))
         return True
 
@@ -156,10 +177,14 @@ class LocalLauncher(Launcher):
         return True
 
     def stop(self, job_ids: list[str]) -> dict[str, int | None]:
-        """See base. SIGTERM, then SIGKILL after SMARTSIM_STOP_GRACE seconds (default 5)."""
+        """See base. SIGTERM, then SIGKILL after SMARTSIM_STOP_GRACE seconds (default 5), to
+        the job's group, its tree, and every process carrying its marker."""
         with self._lock:
             procs = {job_id: self._procs.get(job_id) for job_id in job_ids}
-        terminate_trees([int(j) for j in job_ids], get_config().stop_grace_period, self._wait_child)
+            markers = {self._markers[job_id] for job_id in job_ids if job_id in self._markers}
+        terminate_trees(
+            [int(j) for j in job_ids], get_config().stop_grace_period, self._wait_child, markers
+        )
         return {job_id: proc.returncode if proc else None for job_id, proc in procs.items()}
 
     def running_job_ids(self) -> list[str]:

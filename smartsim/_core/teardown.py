@@ -11,23 +11,38 @@ from smartsim._core.config import get_config
 from smartsim._core.control.jobrecord import JobEntry, read, this_host
 from smartsim._core.launcher import create_launcher, launcher_class
 from smartsim._core.launcher.wlm import WLMLauncher
-from smartsim._core.utils.process import terminate_trees, wait_gone
+from smartsim._core.utils.process import (
+    is_same_process,
+    marked_processes,
+    marker_of,
+    terminate_trees,
+    wait_gone,
+)
 
-_CLOCK_SLACK = 2.0
-"""Seconds a process may seem to start before its recorded launch (clock granularity)."""
+_START_SLACK = 1.0
+"""Seconds a process's start time may differ from the recorded one (the boot time psutil
+derives it from moves with wall-clock adjustments); a pid reused within this, by a process
+with the same command line or the job's marker, is not a concern."""
 
 
-def _still_ours(entry: JobEntry) -> bool:
-    """Whether the recorded local job still runs as the same process (not a reused pid)."""
-    if entry.launcher != "local" or entry.host != this_host():
-        return False
+def _recorded_process(entry: JobEntry) -> psutil.Process | None:
+    """The recorded local job's process if it still runs as that same process, else None.
+
+    A pid is trusted only when its start time matches the recorded one within
+    ``_START_SLACK`` and its command line (or, for a job that exec'd, its job marker) does
+    too: a later, unrelated process that reuses the pid is left alone, as is a job recorded
+    without that identity.
+    """
+    identity = entry.identity()
+    if entry.launcher != "local" or entry.host != this_host() or identity is None:
+        return None
     try:
         proc = psutil.Process(int(entry.job_id))
         if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return proc.create_time() >= entry.launched_at - _CLOCK_SLACK
-    except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
-        return False
+            return None
+    except (psutil.Error, ValueError):
+        return None
+    return proc if is_same_process(proc, identity, _START_SLACK) else None
 
 
 def _as_local(entry: JobEntry) -> JobEntry:
@@ -37,9 +52,15 @@ def _as_local(entry: JobEntry) -> JobEntry:
     return entry
 
 
+def _local_entries(exp_path: str) -> list[JobEntry]:
+    """Recorded processes of the experiment started on this host (running or not)."""
+    entries = map(_as_local, read(exp_path))
+    return [entry for entry in entries if entry.launcher == "local" and entry.host == this_host()]
+
+
 def live_jobs(exp_path: str) -> list[JobEntry]:
     """Recorded processes of the experiment that still run on this host."""
-    return [entry for entry in map(_as_local, read(exp_path)) if _still_ours(entry)]
+    return [entry for entry in _local_entries(exp_path) if _recorded_process(entry)]
 
 
 def _cancel_scheduler_jobs(entries: list[JobEntry]) -> list[JobEntry]:
@@ -61,12 +82,21 @@ def _cancel_scheduler_jobs(entries: list[JobEntry]) -> list[JobEntry]:
 
 def teardown(exp_path: str) -> list[JobEntry]:
     """Stop every recorded job of the experiment still running (processes on this host,
-    scheduler jobs through their scheduler); what was stopped."""
-    jobs = live_jobs(exp_path)
-    procs = {int(job.job_id): psutil.Process(int(job.job_id)) for job in jobs}
+    scheduler jobs through their scheduler); what was stopped.
+
+    On this host that is each recorded process that is still the same process, and every
+    process carrying a recorded job marker: those a job started, even outside its tree,
+    and even when the job itself has ended.
+    """
+    local = _local_entries(exp_path)
+    found = [(entry, _recorded_process(entry)) for entry in local]
+    procs = {proc.pid: proc for _, proc in found if proc is not None}
+    markers = {entry.marker for entry in local if entry.marker}
+    strays = {marker_of(proc) for proc in marked_processes(markers)} - {None}
+    stopped = [entry for entry, proc in found if proc is not None or entry.marker in strays]
 
     def wait_root(pid: int, timeout: float) -> bool:
         return not wait_gone([procs[pid]], time.monotonic() + timeout)
 
-    terminate_trees(list(procs), get_config().stop_grace_period, wait_root)
-    return jobs + _cancel_scheduler_jobs(read(exp_path))
+    terminate_trees(list(procs), get_config().stop_grace_period, wait_root, markers)
+    return stopped + _cancel_scheduler_jobs(read(exp_path))

@@ -317,10 +317,11 @@ class Controller:
                     )
                     launched.append(step.name)
                     job_ids.append(job_id)
+                    entry = jobrecord.JobEntry(
+                        step.name, step.entity_type, launcher.name, job_id, host, launched_at
+                    )
                     entries.append(
-                        jobrecord.JobEntry(
-                            step.name, step.entity_type, launcher.name, job_id, host, launched_at
-                        )
+                        jobrecord.with_identity(entry, launcher.process_identity(job_id))
                     )
                     if logger.isEnabledFor(logging.DEBUG):
                         logger.debug(f"Launched {step.name} ({job_id}): {' '.join(step.argv)}")

@@ -6,6 +6,7 @@ import abc
 import typing as t
 
 from smartsim._core.launcher.step import BatchStep, Step
+from smartsim._core.utils.process import ProcessIdentity
 from smartsim.error import LauncherUnsupportedFeature
 from smartsim.settings.base import RunSettings
 from smartsim.status import SmartSimStatus
@@ -85,6 +86,11 @@ class Launcher(abc.ABC):
     @abc.abstractmethod
     def adopt(self, job_id: str) -> bool:
         """Watch a job started by an earlier driver (False when it is gone)."""
+
+    def process_identity(self, job_id: str) -> ProcessIdentity | None:
+        """How ``smart teardown`` recognises the job's process on this host later (start
+        time, command line, marker); None (the default) when the job is not such a process."""
+        return None
 
     def bind_addresses(self, interfaces: list[str]) -> list[str] | None:
         """Addresses database shards bind to, when the driver can know them in advance.

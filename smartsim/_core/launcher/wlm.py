@@ -25,6 +25,7 @@ from smartsim._core.launcher.local.launcher import LocalLauncher
 from smartsim._core.launcher.local.step import local_argv
 from smartsim._core.launcher.reconcile import JobInfo, Tracked, from_rc, reconcile
 from smartsim._core.launcher.step import BatchStep, Step, in_dir_with_output
+from smartsim._core.utils.process import ProcessIdentity
 from smartsim._core.utils.shell import CommandResult, run_command
 from smartsim.error import LauncherError, SmartSimError
 from smartsim.log import get_logger
@@ -290,6 +291,12 @@ class WLMLauncher(Launcher):
             self._tracked[job_id] = tr
         self._wake()
         return True
+
+    def process_identity(self, job_id: str) -> ProcessIdentity | None:
+        """See base: a ``local:<pid>`` job is a process of this host; scheduler jobs are not."""
+        if job_id.startswith("local:"):
+            return self._local.process_identity(job_id.split(":", 1)[1])
+        return None
 
     def cancel_leftovers(self, keys: list[str]) -> list[str]:
         """Cancel what still runs of jobs an earlier driver recorded (``smart teardown``).

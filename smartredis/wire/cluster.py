@@ -122,11 +122,13 @@ class ClusterRouter(Router):
         candidates = ([first] if first else []) + self._primaries + self._seeds
         for address in dict.fromkeys(candidates):
             conn = self.connection(address)
-            try:
-                if not conn.connected:
-                    conn.connect(timeout=min(1.0, self.policy.command_timeout))
-                self._load_slots(conn)
-                return
-            except (OSError, ProtocolError, ReplyError, ValueError) as exc:
-                conn.close()
-                self._log(DEBUG, f"Could not reload the slot map from {address}: {exc}")
+            with conn.lock:  # other threads may be using it
+                try:
+                    if not conn.connected:
+                        conn.connect(timeout=min(1.0, self.policy.command_timeout))
+                    self._load_slots(conn)
+                    return
+                except (OSError, ProtocolError, ReplyError, ValueError) as exc:
+                    conn.close()
+                    problem = exc
+            self._log(DEBUG, f"Could not reload the slot map from {address}: {problem}")

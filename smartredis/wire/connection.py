@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import select
 import socket
+import threading
 import typing as t
 from dataclasses import dataclass
 
@@ -77,6 +78,10 @@ class Connection:
         self._reader: Reader | None = None
         self.sends = 0
         """How many commands (or pipelines) were handed to the socket, over reconnects."""
+        self.lock = threading.Lock()
+        """Held by whoever uses the connection, for a whole exchange (connect, send, read the
+        reply), so that threads sharing it never mix their replies up; the methods here do
+        not take it (a Router does)."""
 
     def connect(self, timeout: float | None = None) -> None:
         """Open the socket (``timeout`` bounds the connect itself), and authenticate.

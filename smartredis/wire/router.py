@@ -9,6 +9,7 @@ replies); a subclass only says where a key lives (:class:`StandaloneRouter` here
 from __future__ import annotations
 
 import socket
+import threading
 import typing as t
 
 from smartredis.wire.connection import Address, Connection
@@ -45,7 +46,12 @@ def _text(key: Key) -> str:
 
 class Router:
     """The client's router for one database (one node or a cluster): sends each command to the
-    node that serves its key over lazily opened connections, with retries; not thread-safe."""
+    node that serves its key over lazily opened connections, with retries.
+
+    Thread-safe: one connection per node, shared by all threads, each command (or pipeline)
+    holding that connection's lock from send to reply; commands to one node from several
+    threads therefore take turns, commands to different nodes do not wait on each other.
+    """
 
     is_cluster = False
 
@@ -54,6 +60,7 @@ class Router:
         self._log = log
         self._password = password
         self._connections: dict[Address, Connection] = {}
+        self._connections_lock = threading.Lock()
 
     # -- what a subclass provides -------------------------------------------------------
     @property
@@ -82,17 +89,23 @@ class Router:
 
     # -- connections ---------------------------------------------------------------------
     def connection(self, address: Address) -> Connection:
-        """The (lazily opened) connection to ``address``."""
+        """The (lazily opened) connection to ``address``; one per address for all threads."""
         conn = self._connections.get(address)
         if conn is None:
-            conn = Connection(address, self.policy.command_timeout, self._password)
-            self._connections[address] = conn
+            with self._connections_lock:
+                conn = self._connections.get(address)
+                if conn is None:
+                    conn = Connection(address, self.policy.command_timeout, self._password)
+                    self._connections[address] = conn
         return conn
 
     def close(self) -> None:
-        """Close every connection."""
-        for conn in self._connections.values():
-            conn.close()
+        """Close every connection (once the commands running on them are done)."""
+        with self._connections_lock:
+            connections = list(self._connections.values())
+        for conn in connections:
+            with conn.lock:
+                conn.close()
 
     def _bootstrap(self, candidates: list[Address], probe: t.Callable[[Connection], R]) -> R:
         """Reach one of ``candidates`` and run ``probe`` on it, retrying within SR_CONN_TIMEOUT.
@@ -170,16 +183,23 @@ class Router:
         budget: Budget | None = None
         while True:
             conn = self.connection(target)
-            if not repeatable and conn.closed_by_peer():
-                conn.close()
-            connecting = not conn.connected
-            sent: int | None = None  # conn.sends when op started
+            connecting, sent = False, False  # sent: op handed something to the socket
             try:
-                if connecting:
-                    timeout = budget.remaining() if budget else policy.command_timeout
-                    conn.connect(timeout=max(timeout, 0.05))
-                sent = conn.sends
-                return op(conn, asking)
+                with conn.lock:
+                    sends: int | None = None  # conn.sends when op started
+                    try:
+                        if not repeatable and conn.closed_by_peer():
+                            conn.close()
+                        connecting = not conn.connected
+                        if connecting:
+                            timeout = budget.remaining() if budget else policy.command_timeout
+                            conn.connect(timeout=max(timeout, 0.05))
+                        sends = conn.sends
+                        return op(conn, asking)
+                    except (OSError, ProtocolError):
+                        sent = sends is not None and conn.sends != sends
+                        conn.close()  # while no other thread can be using it
+                        raise
             except ReplyError as err:
                 moved = self._redirect(err) if at is None and redirects < MAX_REDIRECTS else None
                 if moved is not None:
@@ -193,14 +213,13 @@ class Router:
                 err.command, err.key = command, _text(key)
                 raise
             except (OSError, ProtocolError) as exc:
-                conn.close()
                 if isinstance(exc, TimeoutError) and not connecting:
                     raise ServerTimeout(
                         f"The database at {target} did not answer {command} within "
                         f"{policy.command_timeout:g} s (SR_CMD_TIMEOUT)"
                     ) from exc
                 problem = str(exc) or type(exc).__name__
-                if not repeatable and sent is not None and conn.sends != sent:
+                if not repeatable and sent:
                     raise ServerUnavailable(
                         f"Lost the connection to the database at {target} after sending "
                         f"{command} ({problem}): it may have run, and is not sent again as "

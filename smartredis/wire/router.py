@@ -37,11 +37,18 @@ MAX_REDIRECTS = 16
 
 def _name(command: Command) -> str:
     first = command[0] if command else ""
-    return first if isinstance(first, str) else bytes(first).decode(errors="replace")
+    if isinstance(first, (bytes, bytearray, memoryview)):
+        return bytes(first).decode(errors="replace")
+    return str(first)
 
 
 def _text(key: Key) -> str:
     return key.decode(errors="replace") if isinstance(key, bytes) else (key or "")
+
+
+def _pipeline_op(batch: list[Command]) -> t.Callable[[Connection, bool], list[Reply]]:
+    """A Router._run op that sends ``batch`` as one pipeline."""
+    return lambda conn, _asking: conn.pipeline(batch)
 
 
 class Router:
@@ -298,9 +305,7 @@ class Router:
         out: list[Reply] = [None] * len(items)
         for address, indexes in groups.items():
             batch = [items[i][1] for i in indexes]
-            replies = self._run(
-                None, lambda conn, _, batch=batch: conn.pipeline(batch), _name(batch[0]), at=address
-            )
+            replies = self._run(None, _pipeline_op(batch), _name(batch[0]), at=address)
             for index, reply in zip(indexes, replies, strict=True):
                 if isinstance(reply, ReplyError) and reply.code in REDIRECTS | RETRY_LATER:
                     key, command = items[index]  # moved meanwhile: route it on its own

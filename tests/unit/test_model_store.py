@@ -124,7 +124,14 @@ class FakeRouting:
     def check(self, address: Address, command: list[bytes]) -> None:
         """What a cluster refuses; nothing for a single node."""
 
-    def _run(self, key: t.Any, op: t.Any, command: str, at: Address | None = None) -> t.Any:
+    def _run(
+        self,
+        key: t.Any,
+        op: t.Any,
+        command: str,
+        at: Address | None = None,
+        repeatable: bool = True,
+    ) -> t.Any:
         reply = op(FakeConnection(self, at if at is not None else self._route(key)), False)
         if isinstance(reply, ReplyError):
             reply.command, reply.key = command, str(key)

@@ -10,6 +10,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup-venv.sh"
 cd "$root"
 .venv/bin/ruff check smartsim smartredis tests benchmarks examples
+# Types: [tool.mypy] in pyproject.toml (strict on smartsim._core and smartredis); cached in
+# .mypy_cache, so a run after a small change takes seconds. Errors fail the run here.
+.venv/bin/mypy
 # The Dragon runtime for tests/dragon (an optional dependency of the library).
 .venv/bin/python -c 'import dragon' 2>/dev/null ||
   .venv/bin/python -m pip install -q dragonhpc ||

@@ -39,11 +39,9 @@ def gen_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def warnings_log(caplog: pytest.LogCaptureFixture) -> t.Iterator[pytest.LogCaptureFixture]:
-    """Capture the modelwriter's records (smartsim loggers do not propagate to root)."""
-    writer_logger = logging.getLogger("smartsim._core.generation.modelwriter")
-    writer_logger.addHandler(caplog.handler)
-    yield caplog
-    writer_logger.removeHandler(caplog.handler)
+    """Capture the modelwriter's records (they propagate to the root logger, as caplog needs)."""
+    with caplog.at_level(logging.WARNING, logger="smartsim._core.generation.modelwriter"):
+        yield caplog
 
 
 # -- copy and symlink ----------------------------------------------------------------------

@@ -30,6 +30,7 @@ from smartsim._core.entrypoints.server import (
     server_argv,
     spawn,
     stop,
+    valued_flags,
     wait,
     worker_argv,
     worker_environ,
@@ -77,7 +78,7 @@ def argv(
         options += ["--conf", key, conf_value]
     if db_objects is not None:
         options += ["--db-objects", db_objects]
-    for flag, value in (
+    options += valued_flags(
         ("--module", module),
         ("--no-module", no_module),
         ("--workers", workers),
@@ -85,9 +86,7 @@ def argv(
         ("--intra-op", intra_op),
         ("--share-key", share_key),
         ("--password-env", password_env),
-    ):
-        if value is not None:
-            options += [flag, str(value)]
+    )
     return [*options, "--", *(app or [])]
 
 

@@ -30,6 +30,7 @@ from smartsim._core.entrypoints.server import (
     server_argv,
     spawn,
     supervise,
+    valued_flags,
     worker_argv,
     worker_environ,
 )
@@ -81,16 +82,14 @@ def argv(
         options.append("--cluster")
     for key, conf_value in (conf or {}).items():
         options += ["--conf", key, conf_value]
-    for flag, value in (
+    options += valued_flags(
         ("--module", module),
         ("--no-module", no_module),
         ("--workers", workers),
         ("--inter-op", inter_op),
         ("--intra-op", intra_op),
         ("--password-env", password_env),
-    ):
-        if value is not None:
-            options += [flag, str(value)]
+    )
     return options
 
 
@@ -145,8 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         password = os.environ.get(str(opts["--password-env"]), "")
         if not password:
             print(
-                f"smartsim shard {name}: the password variable {opts['--password-env']} is "
-                "not set",
+                f"smartsim shard {name}: the password variable {opts['--password-env']} is not set",
                 file=sys.stderr,
                 flush=True,
             )

@@ -79,6 +79,15 @@ def worker_environ(password: str | None) -> dict[str, str]:
     return env
 
 
+def valued_flags(*pairs: tuple[str, object]) -> list[str]:
+    """``[flag, value, ...]`` for each pair whose value is not None (the argv builders' options)."""
+    options: list[str] = []
+    for flag, value in pairs:
+        if value is not None:
+            options += [flag, str(value)]
+    return options
+
+
 def worker_argv(
     address: str, inter_op: int | None = None, intra_op: int | None = None
 ) -> list[str]:

@@ -101,25 +101,12 @@ static int caller_reply(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int arg
     return ValkeyModule_ReplyWithSimpleString(ctx, "OK");
 }
 
-static void list_release(StringList *list) {
-    for (int i = 0; i < list->count; i++) ValkeyModule_FreeString(NULL, list->items[i]);
-    if (list->items) ValkeyModule_Free(list->items);
-    list->items = NULL;
-    list->count = 0;
-}
-
-static void list_hold(StringList *list, ValkeyModuleString **argv, int count) {
-    list->count = count;
-    list->items = ValkeyModule_Alloc(sizeof(*list->items) * (count ? count : 1));
-    for (int i = 0; i < count; i++) list->items[i] = ValkeyModule_HoldString(NULL, argv[i]);
-}
-
 static void job_free(Job *job) {
     object_def_free(&job->def);
-    list_release(&job->inputs);
-    list_release(&job->outputs);
-    list_release(&job->args);
-    list_release(&job->keys);
+    list_free(&job->inputs);
+    list_free(&job->outputs);
+    list_free(&job->args);
+    list_free(&job->keys);
     if (job->function) ValkeyModule_FreeString(NULL, job->function);
     if (job->name) ValkeyModule_FreeString(NULL, job->name);
     ValkeyModule_Free(job);
@@ -305,7 +292,7 @@ static int counted(ValkeyModuleString **argv, int argc, int *at, StringList *lis
     if (*at + 1 >= argc || ValkeyModule_StringToLongLong(argv[*at + 1], &count) != VM_OK ||
         count < 0 || count > argc - *at - 2)
         return VM_ERR;
-    list_hold(list, argv + *at + 2, (int)count);
+    list_take(list, argv + *at + 2, (int)count);
     *at += 2 + (int)count;
     return VM_OK;
 }
@@ -361,7 +348,15 @@ static const char *check_outputs(ValkeyModuleCtx *ctx, const StringList *outputs
     return NULL;
 }
 
-static Job *run_job(ValkeyModuleString *name, int kind) {
+/* A run job for the object at `name`, or NULL once an error was replied (no such object). */
+static Job *run_job(ValkeyModuleCtx *ctx, ValkeyModuleString *name, int kind) {
+    if (!object_exists(ctx, name, kind)) {
+        ObjectDef probe;
+        const char *error = NULL;
+        object_def_read(ctx, name, kind, &probe, &error); /* missing, or another type: which */
+        ValkeyModule_ReplyWithError(ctx, error);
+        return NULL;
+    }
     Job *job = ValkeyModule_Alloc(sizeof(*job));
     memset(job, 0, sizeof(*job));
     job->variadic = -1;
@@ -379,12 +374,8 @@ int cmd_modelexecute(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) 
     }
     if (argc < 4) return ValkeyModule_WrongArity(ctx);
     const char *error = NULL;
-    if (!object_exists(ctx, argv[1], KIND_MODEL)) {
-        ObjectDef probe;
-        object_def_read(ctx, argv[1], KIND_MODEL, &probe, &error);
-        return ValkeyModule_ReplyWithError(ctx, error);
-    }
-    Job *job = run_job(argv[1], KIND_MODEL);
+    Job *job = run_job(ctx, argv[1], KIND_MODEL);
+    if (job == NULL) return VM_OK;
     long long timeout = 0;
     int at = 2, has_inputs = 0, has_outputs = 0;
     while (at < argc && error == NULL) {
@@ -453,8 +444,8 @@ static const char *scriptrun_sections(ValkeyModuleCtx *ctx, ValkeyModuleString *
         }
     }
     if (!positions) {
-        list_hold(&job->inputs, ins, nin);
-        list_hold(&job->outputs, outs, nout);
+        list_take(&job->inputs, ins, nin);
+        list_take(&job->outputs, outs, nout);
     }
     return NULL;
 }
@@ -480,12 +471,8 @@ int cmd_scriptexecute(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc)
     }
     if (argc < 3) return ValkeyModule_WrongArity(ctx);
     const char *error = NULL;
-    if (!object_exists(ctx, argv[1], KIND_SCRIPT)) {
-        ObjectDef probe;
-        object_def_read(ctx, argv[1], KIND_SCRIPT, &probe, &error);
-        return ValkeyModule_ReplyWithError(ctx, error);
-    }
-    Job *job = run_job(argv[1], KIND_SCRIPT);
+    Job *job = run_job(ctx, argv[1], KIND_SCRIPT);
+    if (job == NULL) return VM_OK;
     job->function = ValkeyModule_HoldString(NULL, argv[2]);
     long long timeout = 0;
     int at = 3;

@@ -24,14 +24,14 @@ void objects_init(ValkeyModuleCtx *ctx) {
 
 long long model_chunk_size(void) { return chunk_size; }
 
-static void list_free(StringList *list) {
+void list_free(StringList *list) {
     for (int i = 0; i < list->count; i++) ValkeyModule_FreeString(NULL, list->items[i]);
     if (list->items) ValkeyModule_Free(list->items);
     list->items = NULL;
     list->count = 0;
 }
 
-static void list_take(StringList *list, ValkeyModuleString **argv, int count) {
+void list_take(StringList *list, ValkeyModuleString **argv, int count) {
     list_free(list);
     list->count = count;
     list->items = ValkeyModule_Alloc(sizeof(*list->items) * (count ? count : 1));
@@ -422,20 +422,44 @@ static void reply_blob(ValkeyModuleCtx *ctx, const StringList *blobs) {
     ValkeyModule_Free(all);
 }
 
+/* Parse "key [META] [<body>]" of AI.MODELGET (body BLOB) or AI.SCRIPTGET (body SOURCE) and
+ * read the object; on a bad request reply the error and return VM_ERR. */
+static int get_request(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc, int kind,
+                       int *meta, int *body, ObjectDef *def) {
+    const char *command = kind == KIND_MODEL ? "AI.MODELGET" : "AI.SCRIPTGET";
+    const char *word = kind == KIND_MODEL ? "BLOB" : "SOURCE";
+    if (argc < 2 || argc > 4) {
+        ValkeyModule_WrongArity(ctx);
+        return VM_ERR;
+    }
+    *meta = *body = 0;
+    for (int i = 2; i < argc; i++) {
+        if (arg_is(argv[i], "META")) {
+            *meta = 1;
+        } else if (arg_is(argv[i], word)) {
+            *body = 1;
+        } else {
+            ValkeyModule_ReplyWithErrorFormat(ctx, "ERR unrecognized parameter to %s", command);
+            return VM_ERR;
+        }
+    }
+    const char *error = NULL;
+    if (!*meta && !*body) {
+        ValkeyModule_ReplyWithErrorFormat(ctx, "ERR no META or %s specified", word);
+        return VM_ERR;
+    }
+    if (object_def_read(ctx, argv[1], kind, def, &error) != VM_OK) {
+        ValkeyModule_ReplyWithError(ctx, error);
+        return VM_ERR;
+    }
+    return VM_OK;
+}
+
 /* AI.MODELGET key [META] [BLOB] */
 int cmd_modelget(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
-    if (argc < 2 || argc > 4) return ValkeyModule_WrongArity(ctx);
-    int meta = 0, blob = 0;
-    for (int i = 2; i < argc; i++) {
-        if (arg_is(argv[i], "META")) meta = 1;
-        else if (arg_is(argv[i], "BLOB")) blob = 1;
-        else return ValkeyModule_ReplyWithError(ctx, "ERR unrecognized parameter to AI.MODELGET");
-    }
-    if (!meta && !blob) return ValkeyModule_ReplyWithError(ctx, "ERR no META or BLOB specified");
+    int meta, blob;
     ObjectDef def;
-    const char *error = NULL;
-    if (object_def_read(ctx, argv[1], KIND_MODEL, &def, &error) != VM_OK)
-        return ValkeyModule_ReplyWithError(ctx, error);
+    if (get_request(ctx, argv, argc, KIND_MODEL, &meta, &blob, &def) != VM_OK) return VM_OK;
     if (!meta) {
         reply_blob(ctx, &def.blobs);
         object_def_free(&def);
@@ -468,18 +492,9 @@ int cmd_modelget(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
 
 /* AI.SCRIPTGET key [META] [SOURCE] */
 int cmd_scriptget(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
-    if (argc < 2 || argc > 4) return ValkeyModule_WrongArity(ctx);
-    int meta = 0, source = 0;
-    for (int i = 2; i < argc; i++) {
-        if (arg_is(argv[i], "META")) meta = 1;
-        else if (arg_is(argv[i], "SOURCE")) source = 1;
-        else return ValkeyModule_ReplyWithError(ctx, "ERR unrecognized parameter to AI.SCRIPTGET");
-    }
-    if (!meta && !source) return ValkeyModule_ReplyWithError(ctx, "ERR no META or SOURCE specified");
+    int meta, source;
     ObjectDef def;
-    const char *error = NULL;
-    if (object_def_read(ctx, argv[1], KIND_SCRIPT, &def, &error) != VM_OK)
-        return ValkeyModule_ReplyWithError(ctx, error);
+    if (get_request(ctx, argv, argc, KIND_SCRIPT, &meta, &source, &def) != VM_OK) return VM_OK;
     if (!meta) {
         ValkeyModule_ReplyWithString(ctx, def.blobs.items[0]);
         object_def_free(&def);

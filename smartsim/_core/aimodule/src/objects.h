@@ -29,6 +29,11 @@ typedef struct {
     long long duration_us, samples, calls, errors;
 } Stats;
 
+/* Hold `count` strings from `argv` in `list` (what it held before is freed). */
+void list_take(StringList *list, ValkeyModuleString **argv, int count);
+/* Free the strings `list` holds. */
+void list_free(StringList *list);
+
 void object_def_free(ObjectDef *def);
 
 /* Read the object at `name`; VM_ERR with *error set when it is missing or not a `kind`. */

@@ -207,43 +207,34 @@ static Job *find_inflight(ValkeyModuleBlockedClient *bc) {
     return NULL;
 }
 
-/* RedisAI answers a request whose TIMEOUT passed with the simple string TIMEDOUT. */
-static int caller_timeout(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
-    (void)argv;
-    (void)argc;
-    ValkeyModuleBlockedClient *bc = ValkeyModule_GetBlockedClientHandle(ctx);
-    for (Job *job = queue_head; job; job = job->next) {
-        if (job->bc == bc) { /* not started: it never will */
-            unqueue(job);
-            job->timed_out = 1;
-            job_finish(job, NULL);
-            return ValkeyModule_ReplyWithSimpleString(ctx, "TIMEDOUT");
-        }
-    }
-    Job *running = find_inflight(bc);
-    if (running) running->timed_out = 1; /* answered when its worker reports */
-    return ValkeyModule_ReplyWithSimpleString(ctx, "TIMEDOUT");
-}
-
-static int store_timeout(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
-    caller_timeout(ctx, argv, argc);
-    return VM_OK;
-}
-
-static int store_timeout_reply(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
-    (void)argv;
-    (void)argc;
-    ValkeyModuleBlockedClient *bc = ValkeyModule_GetBlockedClientHandle(ctx);
+/* The caller blocked as `bc` gave up waiting: a queued job is dropped (it never runs), a
+ * running one is marked so that its result is not answered. */
+static void give_up(ValkeyModuleBlockedClient *bc) {
     for (Job *job = queue_head; job; job = job->next) {
         if (job->bc == bc) {
             unqueue(job);
             job->timed_out = 1;
             job_finish(job, NULL);
-            break;
+            return;
         }
     }
     Job *running = find_inflight(bc);
     if (running) running->timed_out = 1;
+}
+
+/* RedisAI answers a request whose TIMEOUT passed with the simple string TIMEDOUT. */
+static int caller_timeout(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
+    (void)argv;
+    (void)argc;
+    give_up(ValkeyModule_GetBlockedClientHandle(ctx));
+    return ValkeyModule_ReplyWithSimpleString(ctx, "TIMEDOUT");
+}
+
+/* A store no worker took in STORE_TIMEOUT_MS. */
+static int store_timeout(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
+    (void)argv;
+    (void)argc;
+    give_up(ValkeyModule_GetBlockedClientHandle(ctx));
     return ValkeyModule_ReplyWithError(
         ctx, "ERR no inference worker took this request within 120 s; is the database's worker "
              "running?");
@@ -263,7 +254,7 @@ static int submit(ValkeyModuleCtx *ctx, Job *job, long long timeout_ms, int is_s
     }
     job->id = next_job_id++;
     if (is_store)
-        job->bc = ValkeyModule_BlockClient(ctx, caller_reply, store_timeout_reply, outcome_free,
+        job->bc = ValkeyModule_BlockClient(ctx, caller_reply, store_timeout, outcome_free,
                                            STORE_TIMEOUT_MS);
     else
         job->bc = ValkeyModule_BlockClient(ctx, caller_reply, caller_timeout, outcome_free,
@@ -280,7 +271,6 @@ int dispatch_store(ValkeyModuleCtx *ctx, ValkeyModuleString *name, ObjectDef *de
     job->name = ValkeyModule_HoldString(NULL, name);
     job->def = *def; /* taken over */
     memset(def, 0, sizeof(*def));
-    (void)store_timeout;
     return submit(ctx, job, 0, 1);
 }
 

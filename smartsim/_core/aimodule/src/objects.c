@@ -133,22 +133,17 @@ int cmd_modelstore(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
             else if (parse_long(argv, argc, at + 1, &def.minbatchtimeout) != VM_OK)
                 error = "ERR Invalid argument for MINBATCHTIMEOUT";
             at += 2;
-        } else if (arg_is(argv[at], "INPUTS")) {
+        } else if (arg_is(argv[at], "INPUTS") || arg_is(argv[at], "OUTPUTS")) {
+            int in = arg_is(argv[at], "INPUTS"); /* node names: only TF graphs take them */
             if (!arg_is(argv[2], "TF")) {
-                error = "ERR INPUTS argument should not be specified for this backend";
+                error = in ? "ERR INPUTS argument should not be specified for this backend"
+                           : "ERR OUTPUTS argument should not be specified for this backend";
                 break;
             }
             at++;
-            if (parse_counted(argv, argc, &at, &def.inputs) != VM_OK)
-                error = "ERR Invalid argument for input_count";
-        } else if (arg_is(argv[at], "OUTPUTS")) {
-            if (!arg_is(argv[2], "TF")) {
-                error = "ERR OUTPUTS argument should not be specified for this backend";
-                break;
-            }
-            at++;
-            if (parse_counted(argv, argc, &at, &def.outputs) != VM_OK)
-                error = "ERR Invalid argument for output_count";
+            if (parse_counted(argv, argc, &at, in ? &def.inputs : &def.outputs) != VM_OK)
+                error = in ? "ERR Invalid argument for input_count"
+                           : "ERR Invalid argument for output_count";
         } else if (arg_is(argv[at], "BLOB")) {
             if (at + 1 >= argc) error = "ERR Insufficient arguments, missing model BLOB";
             else list_take(&def.blobs, argv + at + 1, argc - at - 1);

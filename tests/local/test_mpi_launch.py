@@ -17,7 +17,16 @@ S = SmartSimStatus
 pytestmark = pytest.mark.skipif(
     not shutil.which("mpirun"), reason="Open MPI is not installed (scripts/test.sh installs it)"
 )
-RANK = "import os; print(os.environ['OMPI_COMM_WORLD_RANK'], os.environ.get('A'))"
+# Each rank writes its own file: ranks printing at once interleave in the shared .out file.
+RANK = (
+    "import os; r = os.environ['OMPI_COMM_WORLD_RANK']; "
+    "open('rank-' + r, 'w').write(r + ' ' + str(os.environ.get('A')))"
+)
+
+
+def _rank_lines(path) -> list[str]:  # type: ignore[no-untyped-def]
+    """What each rank wrote to its ``rank-<n>`` file in ``path``, sorted."""
+    return sorted(f.read_text() for f in path.glob("rank-*"))
 
 
 @pytest.fixture
@@ -44,7 +53,7 @@ def test_ranks_run_with_the_settings_environment(exp, tmp_path, command, cls):
     model = exp.create_model("ranks", rs)
     exp.start(model)
     assert exp.get_status(model) == [S.STATUS_COMPLETED]
-    lines = sorted((tmp_path / "ranks" / "ranks.out").read_text().splitlines())
+    lines = _rank_lines(tmp_path / "ranks")
     assert lines == ["0 x", "1 x"]
 
 
@@ -76,7 +85,7 @@ COLO_RANK = (
     "conn = Connection(os.environ['SSDB'])\n"
     "rank = os.environ['OMPI_COMM_WORLD_RANK']\n"
     "conn.execute('SET', 'rank' + rank, sys.argv[1])\n"
-    "print(rank, sys.argv[1], conn.execute('DBSIZE') >= 1)\n"
+    "open('rank-' + rank, 'w').write(f\"{rank} {sys.argv[1]} {conn.execute('DBSIZE') >= 1}\")\n"
 )
 
 
@@ -99,4 +108,4 @@ def test_mpmd_with_a_colocated_database(exp, tmp_path):
     exp.start(model)
     out = (tmp_path / "mpmd" / "mpmd.out").read_text()
     assert exp.get_status(model) == [S.STATUS_COMPLETED], out
-    assert sorted(out.splitlines()) == ["0 a True", "1 b True"]
+    assert _rank_lines(tmp_path / "mpmd") == ["0 a True", "1 b True"]

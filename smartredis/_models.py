@@ -5,12 +5,15 @@ stored.
 Standalone, a model or script lives at its key. In a cluster there is one copy per shard range,
 at ``{P}.<key>`` (:mod:`smartredis.wire.inference`); reads use the lowest range's copy, deletes
 remove every copy, and a run uses the copy of the range that holds the first input, with the
-inputs and outputs copied through ``{P}.<tensor>.TMP`` keys in that copy's slot.
+inputs and outputs copied through ``{P}.<tensor>.<call>.TMP`` keys in that copy's slot (a
+name per run, where SmartRedis uses ``{P}.<tensor>.TMP`` and so lets concurrent runs of the
+same tensor names delete each other's inputs).
 """
 
 from __future__ import annotations
 
 import typing as t
+import uuid
 from dataclasses import dataclass
 
 from smartredis.error import RedisRuntimeError
@@ -176,8 +179,9 @@ class ModelStore:
     ) -> None:
         """Run the ``{prefix}`` copy: inputs copied in, outputs copied out, then one DEL of
         the temporary keys (also when the run fails)."""
-        tmp_in = [inference.tmp_key(prefix, name) for name in inputs]
-        tmp_out = [inference.tmp_key(prefix, name) for name in outputs]
+        call = uuid.uuid4().hex[:16]
+        tmp_in = [inference.tmp_key(prefix, name, call) for name in inputs]
+        tmp_out = [inference.tmp_key(prefix, name, call) for name in outputs]
         parts: list[TensorKey] = []
         try:
             for name, tmp in zip(inputs, tmp_in, strict=True):

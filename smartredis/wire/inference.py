@@ -88,9 +88,13 @@ def shard_key(prefix: bytes, key: Key) -> bytes:
     return b"{" + prefix + b"}." + _raw(key)
 
 
-def tmp_key(prefix: bytes, key: Key) -> bytes:
-    """``{prefix}.<key>.TMP``: where a tensor is copied to run beside the shard's copy."""
-    return shard_key(prefix, key) + TMP_SUFFIX.encode()
+def tmp_key(prefix: bytes, key: Key, call: str = "") -> bytes:
+    """``{prefix}.<key>.TMP`` (SmartRedis's name), or ``{prefix}.<key>.<call>.TMP``: where a
+    tensor is copied to run beside the shard's copy. Our client names each run's keys apart
+    (``call``), so that concurrent runs with the same tensor names (ensemble members reading
+    unprefixed inputs) do not delete each other's inputs; the names live only for one run."""
+    middle = f".{call}".encode() if call else b""
+    return shard_key(prefix, key) + middle + TMP_SUFFIX.encode()
 
 
 def strip_shard_prefix(value: bytes) -> bytes:

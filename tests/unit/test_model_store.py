@@ -244,6 +244,13 @@ def test_reads_use_the_lowest_copy_and_deletes_remove_every_copy(cluster):
     ]
 
 
+def _call_tmp(key: bytes) -> bytes:
+    """A temporary key with its per-run id taken out: ``{P}.<name>.TMP``."""
+    head, dot, call = key.rpartition(b".TMP")[0].rpartition(b".")
+    assert dot and len(call) == 16, key
+    return head + b".TMP"
+
+
 def test_a_cluster_run_copies_through_tmp_keys_like_smartredis(cluster):
     models, tensors = _store(cluster)
     models.set_model("m1", b"M", "TORCH", "CPU", {})
@@ -254,14 +261,17 @@ def test_a_cluster_run_copies_through_tmp_keys_like_smartredis(cluster):
     sent = [c for _, c in cluster.sent()]
     execute = next(c for c in sent if c[0] == b"AI.MODELEXECUTE")
     tmp = [P0 + name + b".TMP" for name in (b"b", b"c", b"g", b"z")]
-    assert execute == [b"AI.MODELEXECUTE", P0 + b"m1", b"INPUTS", b"3", *tmp[:3]] + [
+    keys = [_call_tmp(k) if k.endswith(b".TMP") else k for k in execute]
+    assert keys == [b"AI.MODELEXECUTE", P0 + b"m1", b"INPUTS", b"3", *tmp[:3]] + [
         b"OUTPUTS",
         b"1",
         tmp[3],
         b"TIMEOUT",
         b"60000000",
     ]
-    assert [c for c in sent if c[0] == b"DEL"] == [[b"DEL", tmp[3], *tmp[:3]]]
+    (delete,) = [c for c in sent if c[0] == b"DEL"]
+    assert [delete[0], *map(_call_tmp, delete[1:])] == [b"DEL", tmp[3], *tmp[:3]]
+    assert set(delete[1:]) == {k for k in execute if k.endswith(b".TMP")}
     np.testing.assert_array_equal(_get(tensors, "z"), np.zeros((2, 3), dtype=np.float32))
     assert not any(key.endswith(b".TMP") for n in cluster.fake.values() for key in n.data)
 
@@ -272,6 +282,7 @@ def test_a_cluster_script_run_and_a_failed_run_leave_no_tmp_keys(cluster, monkey
     _put(tensors, "c", 1.0)
     models.run_script("s1", "f", ["c"], ["y"])
     run = next(c for _, c in cluster.sent() if c[0] == b"AI.SCRIPTRUN")
+    run = [_call_tmp(k) if k.endswith(b".TMP") else k for k in run]
     assert run == [b"AI.SCRIPTRUN", P1 + b"s1", b"f", b"INPUTS", P1 + b"c.TMP"] + [
         b"OUTPUTS",
         P1 + b"y.TMP",

@@ -194,3 +194,30 @@ def test_missing_tensorflow_is_reported(standalone_db):
         pytest.skip("tensorflow is installed")
     with pytest.raises(RedisRuntimeError, match=r"tensorflow.*\[tf\]"):
         Client().set_model("tfmodel", b"graph", "TF", inputs=["x"], outputs=["y"])
+
+
+def test_concurrent_runs_on_one_input_in_a_cluster(cluster_db, mlp):
+    """Ensemble members often run one model on the same unprefixed input at once: each run's
+    temporary copies in the model's slot must be its own, or one run's clean-up deletes the
+    input of another ("tensor key is empty")."""
+    import threading
+
+    setup = Client()
+    setup.set_model("shared", _torchscript(mlp), "TORCH")
+    setup.put_tensor("x", np.ones((1, 8), dtype=np.float32))
+    errors: list[BaseException] = []
+
+    def member(index: int) -> None:
+        client = Client()
+        try:
+            for turn in range(15):
+                client.run_model("shared", "x", f"y{index}.{turn}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=member, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

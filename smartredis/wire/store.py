@@ -208,34 +208,40 @@ class TensorStore:
 
         :raises RedisKeyError: no tensor at ``src`` (also a RedisRuntimeError)
         """
-        nparts = self._check_source(src, name)
-        if src == dest:
-            return
-        old = self.stored_parts(dest)
-        for piece_src, piece_dest in zip(
-            self.piece_keys(src, nparts), self.piece_keys(dest, nparts), strict=True
-        ):
-            self.copy_key(piece_src, piece_dest)
-        self._drop_parts(dest, nparts, old)
+        self._transfer(src, dest, name, self.copy_key)
 
     def rename(self, src: str, dest: str, name: str) -> None:
         """Move the tensor at ``src`` to ``dest``, replacing what is there.
 
         :raises RedisKeyError: no tensor at ``src`` (also a RedisRuntimeError)
         """
+        self._transfer(src, dest, name, self._move_key)
+
+    def _move_key(self, src: TensorKey, dest: TensorKey) -> None:
+        """Move one stored string: RENAME within a slot, else copy and unlink."""
+        if self._same_slot(src, dest):
+            # not repeatable: run twice, it would fail on the missing source
+            self._server.execute(src, "RENAME", src, dest, repeatable=False)
+        else:
+            self.copy_key(src, dest)
+            self._server.execute(src, "UNLINK", src)
+
+    def _transfer(
+        self,
+        src: str,
+        dest: str,
+        name: str,
+        move: t.Callable[[TensorKey, TensorKey], None],
+    ) -> None:
+        """Apply ``move`` to each stored piece of the tensor at ``src`` and its ``dest``
+        counterpart, then drop the parts an older, longer value at ``dest`` had."""
         nparts = self._check_source(src, name)
         if src == dest:
             return
         old = self.stored_parts(dest)
-        for piece_src, piece_dest in zip(
-            self.piece_keys(src, nparts), self.piece_keys(dest, nparts), strict=True
-        ):
-            if self._same_slot(piece_src, piece_dest):
-                # not repeatable: run twice, it would fail on the missing source
-                self._server.execute(piece_src, "RENAME", piece_src, piece_dest, repeatable=False)
-            else:
-                self.copy_key(piece_src, piece_dest)
-                self._server.execute(piece_src, "UNLINK", piece_src)
+        pieces = zip(self.piece_keys(src, nparts), self.piece_keys(dest, nparts), strict=True)
+        for piece_src, piece_dest in pieces:
+            move(piece_src, piece_dest)
         self._drop_parts(dest, nparts, old)
 
     def _drop_parts(self, key: TensorKey, keep: int, old: int) -> None:

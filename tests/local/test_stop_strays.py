@@ -12,22 +12,7 @@ import pytest
 
 from smartsim import Experiment
 from smartsim._core.utils.process import wait_gone
-
-# The job forks a child that calls setsid and forks the grandchild, then exits: the
-# grandchild is in another session and process group, and is no longer in the job's tree.
-DOUBLE_FORK = """
-import os, sys, time
-if os.fork() == 0:
-    os.setsid()
-    if os.fork() == 0:
-        with open(sys.argv[1] + ".tmp", "w") as out:
-            out.write(str(os.getpid()))
-        os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-        time.sleep(120)
-    os._exit(0)
-os.wait()
-time.sleep(120)
-"""
+from tests.local.strays import DOUBLE_FORK
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from smartsim import Experiment
 from smartsim._core.control.jobrecord import record_path
 from smartsim._core.teardown import teardown
 from smartsim._core.utils.process import wait_gone
+from tests.local.strays import DOUBLE_FORK
 
 LEAVE_RUNNING = """
 import sys
@@ -23,21 +24,6 @@ from smartsim import Experiment
 exp = Experiment("left", exp_path=sys.argv[1])
 settings = exp.create_run_settings(sys.executable, exe_args=["-c", sys.argv[2], sys.argv[3]])
 exp.start(exp.create_model("daemonizer", settings), block=False)
-"""
-
-# A job whose grandchild leaves its session and tree (setsid, then its parent exits).
-DOUBLE_FORK = """
-import os, sys, time
-if os.fork() == 0:
-    os.setsid()
-    if os.fork() == 0:
-        with open(sys.argv[1] + ".tmp", "w") as out:
-            out.write(str(os.getpid()))
-        os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-        time.sleep(120)
-    os._exit(0)
-os.wait()
-time.sleep(120)
 """
 
 

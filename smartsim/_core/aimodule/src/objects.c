@@ -388,6 +388,14 @@ static void reply_or_empty(ValkeyModuleCtx *ctx, ValkeyModuleString *value) {
     else ValkeyModule_ReplyWithCString(ctx, "");
 }
 
+/* The "device" and "tag" fields both META replies start with. */
+static void reply_device_tag(ValkeyModuleCtx *ctx, const ObjectDef *def) {
+    ValkeyModule_ReplyWithCString(ctx, "device");
+    ValkeyModule_ReplyWithString(ctx, def->device);
+    ValkeyModule_ReplyWithCString(ctx, "tag");
+    reply_or_empty(ctx, def->tag);
+}
+
 /* A model's bytes: one string, or, as RedisAI does, len / MODEL_CHUNK_SIZE + 1 chunks when
  * that is more than one (the last chunk is empty when the size is an exact multiple). */
 static void reply_blob(ValkeyModuleCtx *ctx, const StringList *blobs) {
@@ -463,10 +471,7 @@ int cmd_modelget(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
     ValkeyModule_ReplyWithArray(ctx, blob ? 18 : 16);
     ValkeyModule_ReplyWithCString(ctx, "backend");
     ValkeyModule_ReplyWithString(ctx, def.backend);
-    ValkeyModule_ReplyWithCString(ctx, "device");
-    ValkeyModule_ReplyWithString(ctx, def.device);
-    ValkeyModule_ReplyWithCString(ctx, "tag");
-    reply_or_empty(ctx, def.tag);
+    reply_device_tag(ctx, &def);
     ValkeyModule_ReplyWithCString(ctx, "batchsize");
     ValkeyModule_ReplyWithLongLong(ctx, def.batchsize);
     ValkeyModule_ReplyWithCString(ctx, "minbatchsize");
@@ -497,10 +502,7 @@ int cmd_scriptget(ValkeyModuleCtx *ctx, ValkeyModuleString **argv, int argc) {
     }
     int entries = def.entry_points.count > 0; /* stored with AI.SCRIPTSTORE */
     ValkeyModule_ReplyWithArray(ctx, 4 + (source ? 2 : 0) + (entries ? 2 : 0));
-    ValkeyModule_ReplyWithCString(ctx, "device");
-    ValkeyModule_ReplyWithString(ctx, def.device);
-    ValkeyModule_ReplyWithCString(ctx, "tag");
-    reply_or_empty(ctx, def.tag);
+    reply_device_tag(ctx, &def);
     if (entries) {
         ValkeyModule_ReplyWithCString(ctx, "Entry Points");
         reply_list(ctx, &def.entry_points);

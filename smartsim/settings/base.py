@@ -12,7 +12,6 @@ from smartsim._core.utils.helpers import (
     is_valid_cmd,
     refuse_control_characters,
 )
-from smartsim.error import SSUnsupportedError
 from smartsim.log import get_logger
 from smartsim.settings.containers import Container
 
@@ -57,6 +56,11 @@ def format_short_long_args(args: t.Mapping[str, RunArgValue]) -> list[str]:
         else:
             formatted.append(f"--{name}" if flag_only else f"--{name}={value}")
     return formatted
+
+
+def format_settings_dict(args: t.Mapping[str, t.Any]) -> str:
+    """One tab-indented ``name = value`` line per item: how SmartSim prints arguments."""
+    return "\n".join(f"\t{name} = {value}" for name, value in args.items())
 
 
 _V = t.TypeVar("_V")
@@ -232,21 +236,25 @@ class RunSettings(SettingsBase):
             self._run_args.pop(name, None)
 
     def _unsupported(self, what: str) -> None:
-        logger.warning(f"{what} is not supported by {type(self).__name__}; ignored")
+        """Warn, in SmartSim's words, that this run command has no flag for ``what``."""
+        logger.warning(
+            f"{what} specification not implemented for this RunSettings type: {type(self)}"
+        )
 
     # -- setters that a run command may support ---------------------------------------------
+    # The base class warns and changes nothing; the wording of each warning is SmartSim's.
 
     def set_nodes(self, nodes: int) -> None:
         """Set the number of nodes."""
-        self._unsupported("Node specification")
+        self._unsupported("Node")
 
     def set_tasks(self, tasks: int) -> None:
         """Set the number of tasks."""
-        self._unsupported("Task specification")
+        self._unsupported("Task")
 
     def set_tasks_per_node(self, tasks_per_node: int) -> None:
         """Set the number of tasks per node."""
-        self._unsupported("Tasks-per-node specification")
+        self._unsupported("Task per node")
 
     def set_task_map(self, task_mapping: str) -> None:
         """Set the mapping of tasks to resources."""
@@ -254,19 +262,19 @@ class RunSettings(SettingsBase):
 
     def set_cpus_per_task(self, cpus_per_task: int) -> None:
         """Set the number of CPUs per task."""
-        self._unsupported("CPUs-per-task specification")
+        self._unsupported("CPU per node")
 
     def set_hostlist(self, host_list: str | list[str]) -> None:
         """Run on these hosts."""
-        self._unsupported("Host list")
+        self._unsupported("Hostlist")
 
     def set_hostlist_from_file(self, file_path: str) -> None:
         """Run on the hosts listed in a file."""
-        self._unsupported("Host file")
+        self._unsupported("Hostlist from file")
 
     def set_excluded_hosts(self, host_list: str | list[str]) -> None:
         """Do not run on these hosts."""
-        self._unsupported("Host exclusion")
+        self._unsupported("Excluded host list")
 
     def set_cpu_bindings(self, bindings: int | list[int]) -> None:
         """Bind tasks to these CPUs."""
@@ -274,31 +282,31 @@ class RunSettings(SettingsBase):
 
     def set_memory_per_node(self, memory_per_node: int) -> None:
         """Set the memory per node in megabytes."""
-        self._unsupported("Memory-per-node specification")
+        self._unsupported("Memory per node")
 
     def set_verbose_launch(self, verbose: bool) -> None:
         """Ask the run command for verbose output."""
-        self._unsupported("Verbose launch")
+        self._unsupported("Verbose")
 
     def set_quiet_launch(self, quiet: bool) -> None:
         """Ask the run command for quiet output."""
-        self._unsupported("Quiet launch")
+        self._unsupported("Quiet")
 
     def set_broadcast(self, dest_path: str | None = None) -> None:
         """Copy the executable to the nodes before running it."""
-        self._unsupported("Executable broadcast")
+        self._unsupported("Broadcast")
 
     def set_node_feature(self, feature_list: str | list[str]) -> None:
-        """Run only on nodes with these features."""
-        self._unsupported("Node feature constraint")
+        """Run only on nodes with these features (SmartSim has this setter on srun only)."""
+        self._unsupported("Node feature")
 
     def set_binding(self, binding: str) -> None:
         """Set the task binding policy."""
-        self._unsupported("Binding")
+        self._unsupported("binding")
 
     def set_walltime(self, walltime: str) -> None:
         """Set the wall time limit (HH:MM:SS)."""
-        self._unsupported("Wall time")
+        self._unsupported("Walltime")
 
     def set_time(self, hours: int = 0, minutes: int = 0, seconds: int = 0) -> None:
         """Set the wall time limit from hours, minutes and seconds.
@@ -312,11 +320,8 @@ class RunSettings(SettingsBase):
         self._unsupported("MPMD preamble")
 
     def make_mpmd(self, settings: RunSettings) -> None:
-        """Run ``settings`` together with these as one MPMD job."""
-        raise SSUnsupportedError(
-            f"{type(self).__name__} does not support MPMD; use a run command that does "
-            "(srun, mpirun, mpiexec, aprun, jsrun)"
-        )
+        """Run ``settings`` together with these as one MPMD job (warns here, as SmartSim)."""
+        self._unsupported("Make MPMD")
 
     # -- rendering --------------------------------------------------------------------------
 
@@ -334,16 +339,15 @@ class RunSettings(SettingsBase):
         return [f"{key}={'' if val is None else val}" for key, val in self._env_vars.items()]
 
     def __str__(self) -> str:
-        lines = [f"Executable: {self.exe[0]}", f"Executable Arguments: {' '.join(self.exe_args)}"]
+        """SmartSim's summary: executable, arguments, run command and its arguments."""
+        text = f"Executable: {self.exe[0]}\nExecutable Arguments: {' '.join(self.exe_args)}"
         if self._run_command:
-            lines.append(f"Run Command: {self._run_command}")
+            text += f"\nRun Command: {self._run_command}"
         if self._run_args:
-            lines.append(f"Run Arguments: {self._run_args}")
-        if self.container:
-            lines.append(f"Container: {self.container}")
-        if self._env_vars:
-            lines.append(f"Environment: {self._env_vars}")
-        return "\n".join(lines)
+            text += f"\nRun Arguments:\n{format_settings_dict(self._run_args)}"
+        if self.colocated_db_settings:
+            text += "\nCo-located Database: True"
+        return text
 
 
 class BatchSettings(SettingsBase):
@@ -473,7 +477,8 @@ class BatchSettings(SettingsBase):
         return "\n".join(lines) + "\n"
 
     def __str__(self) -> str:
+        """SmartSim's summary: the batch command and its arguments."""
         text = f"Batch Command: {self._batch_cmd}"
         if self._batch_args:
-            text += f"\nBatch arguments: {self._batch_args}"
+            text += f"\nBatch arguments:\n{format_settings_dict(self._batch_args)}"
         return text

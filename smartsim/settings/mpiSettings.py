@@ -9,7 +9,8 @@ from __future__ import annotations
 import typing as t
 
 from smartsim._core.utils.helpers import is_valid_cmd
-from smartsim.error import LauncherError
+from smartsim._core.utils.shell import run_command
+from smartsim.error import LauncherError, SSUnsupportedError
 from smartsim.log import get_logger
 from smartsim.settings.base import RunArgValue, RunSettings, as_host_list
 
@@ -166,7 +167,10 @@ class MpirunSettings(_BaseMPISettings):
 
 
 class MpiexecSettings(_BaseMPISettings):
-    """Run an executable with ``mpiexec``. See ``_BaseMPISettings`` for the parameters."""
+    """Run an executable with ``mpiexec``. See ``_BaseMPISettings`` for the parameters.
+
+    :raises SSUnsupportedError: the ``mpiexec`` found is Slurm's wrapper (``mpiexec.slurm``)
+    """
 
     def __init__(
         self,
@@ -177,6 +181,17 @@ class MpiexecSettings(_BaseMPISettings):
         **kwargs: t.Any,
     ) -> None:
         super().__init__(exe, exe_args, "mpiexec", run_args, env_vars, **kwargs)
+        self._check_mpiexec_support()
+
+    def _check_mpiexec_support(self) -> None:
+        """Refuse Slurm's mpiexec wrapper, which runs srun: SrunSettings do that properly."""
+        if not is_valid_cmd(self._run_command):
+            return  # nothing to ask (fail_if_missing_exec=False already warned)
+        _, help_text, _ = run_command([self._run_command, "--help"], timeout=10.0)
+        if "mpiexec.slurm" in help_text:
+            raise SSUnsupportedError(
+                "Slurm's wrapper for mpiexec is unsupported. Use slurmSettings instead"
+            )
 
 
 class OrterunSettings(_BaseMPISettings):

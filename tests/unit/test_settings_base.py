@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from smartsim.error import ExecutableNotFoundError, SSUnsupportedError
+from smartsim.error import ExecutableNotFoundError
 from smartsim.settings import (
     BsubBatchSettings,
     QsubBatchSettings,
@@ -183,18 +183,81 @@ def test_set_type_errors(arg, value):
         RunSettings("echo").set(arg, value)
 
 
-def test_unsupported_setters_warn_on_plain_run_settings(base_log):
+UNSUPPORTED = [
+    ("set_nodes", (2,), "Node"),
+    ("set_tasks", (2,), "Task"),
+    ("set_tasks_per_node", (2,), "Task per node"),
+    ("set_task_map", ("block",), "Task mapping"),
+    ("set_cpus_per_task", (2,), "CPU per node"),
+    ("set_hostlist", (["n1"],), "Hostlist"),
+    ("set_hostlist_from_file", ("hosts.txt",), "Hostlist from file"),
+    ("set_excluded_hosts", (["n2"],), "Excluded host list"),
+    ("set_cpu_bindings", ([0, 1],), "CPU binding"),
+    ("set_memory_per_node", (1000,), "Memory per node"),
+    ("set_verbose_launch", (True,), "Verbose"),
+    ("set_quiet_launch", (True,), "Quiet"),
+    ("set_broadcast", ("/tmp",), "Broadcast"),
+    ("set_time", (1, 2, 3), "Walltime"),
+    ("set_walltime", ("01:02:03",), "Walltime"),
+    ("set_binding", ("core",), "binding"),
+    ("set_node_feature", (["gpu"],), "Node feature"),
+    ("set_mpmd_preamble", (["echo hi"],), "MPMD preamble"),
+]
+
+
+@pytest.mark.parametrize(("setter", "args", "what"), UNSUPPORTED)
+def test_unsupported_setter_warns_in_smartsims_words_and_changes_nothing(
+    setter, args, what, base_log
+):
+    rs = RunSettings("echo", run_args={"kept": "1"})
+    getattr(rs, setter)(*args)
+    assert rs.run_args == {"kept": "1"}
+    warnings = [r for r in base_log.records if r.name == "smartsim.settings.base"]
+    assert [(r.levelno, r.getMessage()) for r in warnings] == [
+        (
+            logging.WARNING,
+            f"{what} specification not implemented for this RunSettings type: "
+            "<class 'smartsim.settings.base.RunSettings'>",
+        )
+    ]
+
+
+def test_plain_run_settings_make_mpmd_warns_and_does_nothing(base_log):
     rs = RunSettings("echo")
-    rs.set_nodes(2)
-    rs.set_tasks(2)
-    rs.set_walltime("00:10:00")
-    assert rs.run_args == {}
-    assert base_log.text.count("not supported by RunSettings") == 3
+    rs.make_mpmd(RunSettings("echo"))
+    assert rs.mpmd == []
+    assert (
+        "Make MPMD specification not implemented for this RunSettings type: "
+        "<class 'smartsim.settings.base.RunSettings'>"
+    ) in base_log.text
 
 
-def test_plain_run_settings_cannot_be_mpmd():
-    with pytest.raises(SSUnsupportedError):
-        RunSettings("echo").make_mpmd(RunSettings("echo"))
+def test_str_of_run_settings_has_smartsims_layout():
+    rs = RunSettings("echo", ["a", "b"], run_command="launcher", run_args={"np": 2, "flag": None})
+    assert str(rs) == (
+        f"Executable: {shutil.which('echo')}\n"
+        "Executable Arguments: a b\n"
+        "Run Command: launcher\n"
+        "Run Arguments:\n"
+        "\tnp = 2\n"
+        "\tflag = None"
+    )
+    rs.colocated_db_settings = {"port": 6780}
+    assert str(rs).endswith("\tflag = None\nCo-located Database: True")
+
+
+def test_str_of_run_settings_without_run_command_or_args():
+    assert str(RunSettings("echo")) == (
+        f"Executable: {shutil.which('echo')}\nExecutable Arguments: "
+    )
+
+
+def test_str_of_batch_settings_has_smartsims_layout():
+    bs = SbatchSettings(batch_args={"exclusive": None, "partition": "debug"})
+    assert str(bs) == (
+        "Batch Command: sbatch\nBatch arguments:\n\texclusive = None\n\tpartition = debug"
+    )
+    assert str(SbatchSettings()) == "Batch Command: sbatch"
 
 
 def test_set_time_rejects_non_integers():

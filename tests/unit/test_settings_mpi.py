@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from smartsim.error import LauncherError
+from smartsim.error import LauncherError, SSUnsupportedError
 from smartsim.settings import MpiexecSettings, MpirunSettings, OrterunSettings, mpiSettings
 from smartsim.settings.mpiSettings import _BaseMPISettings
 
@@ -78,6 +78,41 @@ def test_found_run_command_gives_no_warning(cls, fake_mpi_path, mpi_log):
 def test_missing_exe_is_reported_before_run_command(empty_path):
     with pytest.raises(FileNotFoundError):
         MpirunSettings("no-such-exe-xyz")
+
+
+def _put_mpiexec(bindir, help_text: str) -> None:
+    """An ``mpiexec`` on PATH that prints ``help_text`` for ``--help`` (with sh builtins:
+    the test's PATH holds nothing else)."""
+    lines = "".join(f"echo '{line}'\n" for line in help_text.splitlines())
+    exe = bindir / "mpiexec"
+    exe.write_text(f"#!/bin/sh\n{lines}")
+    exe.chmod(0o755)
+
+
+def test_slurms_mpiexec_wrapper_is_refused(fake_mpi_path):
+    _put_mpiexec(
+        fake_mpi_path,
+        "Usage: mpiexec.slurm args executable pgmargs\n\n"
+        "  where args are comannd line arguments for mpiexec (see below),\n"
+        "  executable is the name of the program to run under Slurm (srun)",
+    )
+    with pytest.raises(SSUnsupportedError) as raised:
+        MpiexecSettings(EXE)
+    assert str(raised.value) == (
+        "Slurm's wrapper for mpiexec is unsupported. Use slurmSettings instead"
+    )
+
+
+def test_other_mpiexec_is_accepted(fake_mpi_path):
+    _put_mpiexec(fake_mpi_path, "Usage: mpiexec [options] <program>  (Open MPI)")
+    assert MpiexecSettings(EXE, run_args={"n": 2}).format_run_args() == ["--n", "2"]
+
+
+def test_mpirun_is_not_asked_for_its_help(fake_mpi_path):
+    _put_mpiexec(fake_mpi_path, "mpiexec.slurm")
+    (fake_mpi_path / "mpirun").write_text("#!/bin/sh\necho mpiexec.slurm\n")
+    MpirunSettings(EXE)
+    OrterunSettings(EXE)
 
 
 # ---- setters --------------------------------------------------------------------------

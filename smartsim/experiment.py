@@ -20,7 +20,7 @@ from smartsim._core.launcher import KNOWN_LAUNCHERS
 from smartsim._core.telemetry import TelemetryConfiguration
 from smartsim.database import Orchestrator
 from smartsim.entity import Ensemble, EntitySequence, Model, SmartSimEntity
-from smartsim.error import SmartSimError, SSDBIDConflictError, SSUnsupportedError
+from smartsim.error import SmartSimError, SSUnsupportedError
 from smartsim.log import get_logger
 from smartsim.settings import settings as settings_factory
 from smartsim.settings.base import BatchSettings, RunSettings
@@ -237,13 +237,15 @@ class Experiment:
         :param port: TCP port (shards on one host use port, port+1, ...)
         :param interface: network interface(s); on the local launcher a missing one falls
             back to loopback with a warning
-        :param db_identifier: unique name when an experiment has several databases
-        :raises SSDBIDConflictError: the identifier is already used in this experiment
+        :param db_identifier: unique name when an experiment has several databases (a
+            repeated one is only warned about here; starting a second database under it
+            raises ``SSDBIDConflictError``, as in SmartSim)
         """
         if db_identifier in self.db_identifiers:
-            raise SSDBIDConflictError(
-                f"A database with db_identifier {db_identifier!r} already exists in experiment "
-                f"{self.name}; give each database a unique db_identifier"
+            logger.warning(
+                f"A database with the identifier {db_identifier} has already been made "
+                "An error will be raised if multiple databases are started with the same "
+                "identifier"
             )
         if queue:
             kwargs["queue"] = queue
@@ -334,7 +336,9 @@ class Experiment:
     ) -> None:
         """Create the entities' directories and copy, symlink or configure attached files.
 
-        A database's directory becomes ``<exp_path>/<db_identifier>``, as in SmartSim.
+        As in SmartSim, whatever ``path`` an entity was given, a model's directory becomes
+        ``<exp_path>/<name>``, an ensemble member's ``<exp_path>/<ensemble>/<member>`` and a
+        database's ``<exp_path>/<db_identifier>``, and the entity's ``path`` is set to it.
 
         :param tag: the character around tagged parameters in configured files (default ``;``)
         :param overwrite: replace directories that already exist (only inside the

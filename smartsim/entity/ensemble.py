@@ -6,6 +6,8 @@ import copy
 import os
 import typing as t
 
+from tabulate import tabulate
+
 from smartsim.entity.dbobject import DBModel, DBScript
 from smartsim.entity.dbobjectsmixin import DBObjectsMixin
 from smartsim.entity.entity import SmartSimEntity
@@ -174,8 +176,11 @@ class Ensemble(DBObjectsMixin, EntityList[Model]):
 
     @property
     def attached_files_table(self) -> str:
-        """The attached-files table of every member."""
-        return "\n".join(f"Model: {m.name}\n{m.attached_files_table}" for m in self.entities)
+        """SmartSim's grid of each member's name and attached-files table."""
+        if not self.entities:
+            return "The ensemble is empty, no files to show."
+        rows = [[member.name, member.attached_files_table] for member in self.entities]
+        return tabulate(rows, headers=["Model name", "Files"], tablefmt="grid")
 
     def print_attached_files(self) -> None:
         """Print the attached-files table of every member."""

@@ -31,7 +31,9 @@ class EntitySequence(t.Generic[_T]):
         self._initialize_entities(**kwargs)
 
     def _initialize_entities(self, **kwargs: t.Any) -> None:
-        """Create the members; subclasses do the work."""
+        """Create the members: only subclasses know how, so the base class refuses (as
+        SmartSim's does) rather than make an empty group that cannot be launched."""
+        raise NotImplementedError
 
     @property
     def type(self) -> str:
@@ -62,4 +64,5 @@ class EntitySequence(t.Generic[_T]):
 
 
 class EntityList(EntitySequence[_T]):
-    """An EntitySequence whose members live in a plain list."""
+    """An EntitySequence whose members live in a plain list (abstract too: subclasses
+    implement ``_initialize_entities``)."""

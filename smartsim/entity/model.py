@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import numbers
 import os
 import re
 import sys
 import typing as t
 import warnings
-
-from tabulate import tabulate
 
 from smartsim.entity.dbobject import DBModel, DBScript
 from smartsim.entity.dbobjectsmixin import DBObjectsMixin
@@ -36,6 +35,16 @@ def cat_arg_and_value(arg_name: str, value: t.Any) -> str:
     if len(arg_name) == 1:
         return f"-{arg_name} {value}"
     return f"--{arg_name}={value}"
+
+
+def _parse_params(params: dict[str, t.Any]) -> dict[str, str]:
+    """The params as SmartSim keeps them: each value a str or a number, stored as its str."""
+    for value in params.values():
+        if not isinstance(value, (str, numbers.Number)):
+            raise TypeError(
+                "Incorrect type for model parameters\nMust be numeric value or string."
+            )
+    return {name: str(value) for name, value in params.items()}
 
 
 def _pinning_string(pin_ids: t.Iterable[int | t.Iterable[int]] | None, cpus: int) -> str | None:
@@ -90,7 +99,7 @@ class Model(DBObjectsMixin, SmartSimEntity):
         :param batch_settings: submit the model as its own batch job
         """
         super().__init__(name, str(path or os.getcwd()), run_settings)
-        self.params = dict(params or {})
+        self.params = _parse_params(params or {})
         self.params_as_args = params_as_args
         self.incoming_entities: list[SmartSimEntity] = []
         self._key_prefixing_enabled = False
@@ -146,20 +155,22 @@ class Model(DBObjectsMixin, SmartSimEntity):
 
         Configured files have every ``;name;`` tag replaced by the model's param ``name``.
 
+        :raises ValueError: a file is named ``smartsim_params.txt`` (the generator writes
+            it), or a directory to configure holds a symlink to a directory
         :raises SSFileNotFoundError: a named file or directory does not exist
         """
+        self.files = EntityFiles(to_configure, to_copy, to_symlink)
         if to_configure and not self.params:
             logger.warning(
                 f"Model {self.name} has files to configure but no params: tags stay as they are"
             )
-        self.files = EntityFiles(to_configure, to_copy, to_symlink)
 
     @property
     def attached_files_table(self) -> str:
-        """A table of the attached files by strategy."""
-        if not self.files:
+        """SmartSim's table of the attached files (see ``EntityFiles.__str__``)."""
+        if self.files is None:
             return "No file attached to this model."
-        return tabulate(self.files.table_rows(), headers=["Strategy", "Files"], tablefmt="grid")
+        return str(self.files)
 
     def print_attached_files(self) -> None:
         """Print the table of attached files."""

@@ -79,10 +79,14 @@ def test_renamed_model_cannot_wipe_a_sibling_directory(exp, tmp_path: Path) -> N
 def test_overwrite_removes_nothing_outside_the_experiment(exp, tmp_path: Path) -> None:
     victim = _victim(tmp_path)
     model = exp.create_model("m", exp.create_run_settings("true"), path=str(victim))
-    with pytest.raises(SmartSimError, match="not inside the experiment directory"):
-        exp.generate(model, overwrite=True)
+    exp.generate(model, overwrite=True)  # generated into <exp_path>/m, as SmartSim does
     assert (victim / "precious.txt").read_text() == "keep me"
-    assert not os.path.exists(os.path.join(exp.exp_path, "smartsim_params.txt"))
+    assert model.path == os.path.join(exp.exp_path, "m")
+    os.rmdir(model.path)
+    os.symlink(victim, model.path)  # a link in the experiment is removed, never followed
+    exp.generate(model, overwrite=True)
+    assert (victim / "precious.txt").read_text() == "keep me"
+    assert os.path.isdir(model.path) and not os.path.islink(model.path)
 
 
 def test_database_directory_is_in_the_experiment_and_a_given_path_is_left_alone(

@@ -191,14 +191,22 @@ def test_tagged_directory_keeps_its_hierarchy(tmp_path: Path, gen_path: Path) ->
     assert not (mdir / "tag_dir").exists()
 
 
+LINKED_DIR = "Tagged directories and thier subdirectories cannot be links"
+
+
 def test_tagged_dir_with_link_to_dir_is_refused(tmp_path: Path, gen_path: Path) -> None:
     tagged = tmp_path / "src" / "tag_dir"
-    write(tagged / "a.in", ";a;")
-    (tagged / "loop").symlink_to(tagged)
+    write(tagged / "sub" / "a.in", ";a;")
+    (tagged / "sub" / "loop").symlink_to(tagged)
     model = make_model(gen_path / "m", {"a": 1})
-    model.attach_generator_files(to_configure=[str(tagged)])
 
-    with pytest.raises(ValueError, match="symlink to a directory"):
+    with pytest.raises(ValueError, match=LINKED_DIR):  # at attach time, as SmartSim
+        model.attach_generator_files(to_configure=[str(tagged)])
+
+    (tagged / "sub" / "loop").unlink()
+    model.attach_generator_files(to_configure=[str(tagged)])
+    (tagged / "loop").symlink_to(tagged)  # made after attaching: refused when configuring
+    with pytest.raises(ValueError, match=LINKED_DIR):
         Generator(str(gen_path)).generate_experiment(model)
 
 
@@ -290,14 +298,20 @@ def test_existing_dir_with_overwrite(tmp_path: Path, gen_path: Path) -> None:
     assert (gen_path / "m" / "in.conf").read_text() == "v=2"
 
 
-def test_overwrite_refuses_a_dir_holding_the_experiment(tmp_path: Path, gen_path: Path) -> None:
-    model = make_model(tmp_path)
-    with pytest.raises(SmartSimError, match="Refusing to remove"):
+def test_overwrite_refuses_a_dir_holding_the_current_one(
+    gen_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = make_model(gen_path / "m")
+    Generator(str(gen_path)).generate_experiment(model)
+    monkeypatch.chdir(gen_path / "m")
+    with pytest.raises(SmartSimError, match="Refusing to remove.*current directory"):
         Generator(str(gen_path), overwrite=True).generate_experiment(model)
-    assert tmp_path.is_dir()
+    assert (gen_path / "m").is_dir()
 
 
-def test_custom_model_path(tmp_path: Path, gen_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_model_given_another_path_is_generated_in_the_experiment(
+    tmp_path: Path, gen_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     conf = write(tmp_path / "src" / "in.conf", "v=;v;")
     model = make_model(Path("./model-folder"), {"v": 3}, name="model-name")
@@ -305,9 +319,10 @@ def test_custom_model_path(tmp_path: Path, gen_path: Path, monkeypatch: pytest.M
 
     Generator(str(gen_path)).generate_experiment(model)
 
-    assert (tmp_path / "model-folder" / "in.conf").read_text() == "v=3"
-    assert (tmp_path / "model-folder" / "smartsim_params.txt").is_file()
-    assert not (gen_path / "model-name").exists()
+    assert (gen_path / "model-name" / "in.conf").read_text() == "v=3"
+    assert (gen_path / "model-name" / "smartsim_params.txt").is_file()
+    assert model.path == str(gen_path / "model-name")
+    assert not (tmp_path / "model-folder").exists()
 
 
 def test_ensemble_layout_and_member_params(tmp_path: Path, gen_path: Path) -> None:

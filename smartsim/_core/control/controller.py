@@ -53,6 +53,14 @@ def _in_use(running_dirs: dict[str, str], path: str) -> str | None:
     return None
 
 
+def _db_id_conflict(db_identifier: str) -> SSDBIDConflictError:
+    """SmartSim's error for a database identifier that a started database already holds."""
+    return SSDBIDConflictError(
+        f"Database identifier {db_identifier} has already been used. Pass in a unique name "
+        "for db_identifier"
+    )
+
+
 def password_variable(db_identifier: str) -> str:
     """The variable that hands entities a database's password (``SR_DB_PASSWORD[_<id>]``)."""
     return f"{PASSWORD_ENV}{db_env_suffix(db_identifier)}"
@@ -139,15 +147,8 @@ class Controller:
                     f"Database {db.db_identifier} is a batch job, which the {name} launcher "
                     "cannot run"
                 )
-            if db.db_identifier in self._active_dbs:
-                raise SmartSimError(
-                    f"Database {db.db_identifier} is already running; stop it before starting it "
-                    "again"
-                )
-            if db_ids.count(db.db_identifier) > 1:
-                raise SSDBIDConflictError(
-                    f"Two databases share the db_identifier {db.db_identifier!r}"
-                )
+            if db.db_identifier in self._active_dbs or db_ids.count(db.db_identifier) > 1:
+                raise _db_id_conflict(db.db_identifier)
         standalone_ids = set(db_ids) | set(self._active_dbs)
         for model in manifest.launchable:
             if model.batch_settings is not None and no_batch:
@@ -159,10 +160,7 @@ class Controller:
                 raise SmartSimError(f"Model {model.name} has no run settings")
             colo_id = model.colocated_db_settings.get("db_identifier") if model.colocated else None
             if colo_id is not None and (colo_id or DEFAULT_DB_ID) in standalone_ids:
-                raise SSDBIDConflictError(
-                    f"The colocated database of model {model.name} has the db_identifier "
-                    f"{colo_id or DEFAULT_DB_ID!r} of a standalone database; give it another one"
-                )
+                raise _db_id_conflict(colo_id or DEFAULT_DB_ID)
             if not (model.colocated or standalone_ids) and dbobjects.attached_objects([model]):
                 raise SmartSimError(
                     f"Model {model.name} has ML models or scripts to load into a database, but "

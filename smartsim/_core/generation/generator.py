@@ -1,7 +1,9 @@
 """Generator: what ``Experiment.generate`` does to the file system.
 
-It creates the experiment directory and one directory per entity (the entity's ``path``;
-a database's is always ``<exp_path>/<db_identifier>``, as in SmartSim), then copies,
+It creates the experiment directory and one directory per entity where SmartSim puts it,
+whatever ``path`` the entity was given: ``<exp_path>/<name>`` for a model, an ensemble and
+a database (whose name is its ``db_identifier``), ``<exp_path>/<ensemble>/<member>`` for an
+ensemble's members; each entity's ``path`` becomes that directory. Then it copies,
 symlinks and configures each model's attached files, and records the params it wrote in
 ``smartsim_params.txt`` (one for the experiment, one per configured model).
 
@@ -22,13 +24,12 @@ from tabulate import tabulate
 from smartsim._core.generation.modelwriter import DEFAULT_TAG, configure_file, tag_pattern
 from smartsim.entity.ensemble import Ensemble
 from smartsim.entity.entity import check_name
+from smartsim.entity.files import LINKED_DIR_MESSAGE, PARAMS_FILE
 from smartsim.entity.model import Model
 from smartsim.error import ParameterWriterError, SmartSimError, SSFileExistsError
 from smartsim.log import get_logger
 
 logger = get_logger(__name__)
-
-PARAMS_FILE = "smartsim_params.txt"
 
 InUse = t.Callable[[str], "str | None"]
 """``in_use(path)``: what runs in ``path`` or below it (a description), or None."""
@@ -67,7 +68,8 @@ class Generator:
     def generate_experiment(self, *entities: t.Any) -> None:
         """Generate the directories and files of ``entities``.
 
-        Databases (and any other entity) first, then ensembles, then models, as SmartSim does.
+        Databases (and any other entity) first, then ensembles, then models, as SmartSim
+        does; each entity's ``path`` becomes the directory made for it.
 
         :param entities: Models, Ensembles, or entities with ``name``, ``path`` and ``type``
         :raises ValueError: a name is not a plain directory name (see ``check_name``)
@@ -77,20 +79,25 @@ class Generator:
         :raises ParameterWriterError: a file to configure cannot be read or written
         """
         others, ensembles, models = _split_entities(entities)
-        members = [m for e in ensembles for m in e.models]
-        placed: list[Ensemble | Model] = [*ensembles, *members, *models]
-        planned = [(e, self._plain_dir(e)) for e in others] + [(e, e.path) for e in placed]
-        for entity, path in planned:  # every refusal comes before anything is written
+        planned: list[tuple[t.Any, str]] = [(e, self._dir_in(self.gen_path, e)) for e in others]
+        model_dirs: list[tuple[Model, str]] = []
+        for ensemble in ensembles:
+            ensemble_dir = self._dir_in(self.gen_path, ensemble)
+            planned.append((ensemble, ensemble_dir))
+            model_dirs += [(m, self._dir_in(ensemble_dir, m)) for m in ensemble.models]
+        model_dirs += [(m, self._dir_in(self.gen_path, m)) for m in models]
+        for entity, path in planned + model_dirs:  # every refusal before anything is written
             self._check_can_generate(entity, path)
         if not self.overwrite:
-            _check_no_model_dirs(members + models)
+            _check_no_model_dirs(model_dirs)
         self._make_experiment_dir()
-        for entity in others:
-            self._generate_plain(entity)
-        for ensemble in ensembles:
-            self._generate_ensemble(ensemble)
+        for entity, path in planned:
+            if isinstance(entity, Ensemble):
+                self._generate_ensemble(entity, path)
+            else:
+                self._generate_plain(entity, path)
         for model in models:
-            self._generate_model(model)
+            self._generate_model(model, self._dir_in(self.gen_path, model))
 
     # -- directories ------------------------------------------------------------------------
 
@@ -122,9 +129,10 @@ class Generator:
                 raise _exists_error(label, path)
         os.makedirs(path, exist_ok=True)
 
-    def _plain_dir(self, entity: t.Any) -> str:
-        """A database's (or other plain entity's) directory: ``<exp_path>/<name>``."""
-        return os.path.join(self.gen_path, check_name(entity.name, entity.type))
+    @staticmethod
+    def _dir_in(parent: str, entity: t.Any) -> str:
+        """The entity's directory in ``parent``: ``<parent>/<name>``."""
+        return os.path.join(parent, check_name(entity.name, entity.type))
 
     def _check_can_generate(self, entity: t.Any, path: str) -> None:
         """Refuse a bad name, a running entity, and a directory that may not be replaced.
@@ -174,12 +182,10 @@ class Generator:
 
     # -- entities ---------------------------------------------------------------------------
 
-    def _generate_plain(self, entity: t.Any) -> None:
-        """Give a non-model entity (e.g. an Orchestrator) the directory
-        ``<exp_path>/<name>``, as SmartSim does; an existing one is kept unless overwriting.
-        """
+    def _generate_plain(self, entity: t.Any, path: str) -> None:
+        """Give a non-model entity (e.g. an Orchestrator) its directory ``path``; an existing
+        one is kept unless overwriting."""
         label = _label(entity)
-        path = self._plain_dir(entity)
         self._make_dir(path, label, replace=self.overwrite, keep=True)
         if hasattr(entity, "set_path"):
             entity.set_path(path)  # lets an entity list move its members along
@@ -187,18 +193,20 @@ class Generator:
             entity.path = path
         logger.debug(f"Generated directory {path} for {label}")
 
-    def _generate_ensemble(self, ensemble: Ensemble) -> None:
-        """Create the ensemble's directory, then each member's."""
+    def _generate_ensemble(self, ensemble: Ensemble, path: str) -> None:
+        """Create the ensemble's directory ``path``, then each member's below it."""
         # As in SmartSim, an existing ensemble directory is kept unless overwriting; a
         # member directory that is still there is what raises.
-        self._make_dir(ensemble.path, _label(ensemble), replace=self.overwrite, keep=True)
+        self._make_dir(path, _label(ensemble), replace=self.overwrite, keep=True)
+        ensemble.set_path(path)
         for member in ensemble.models:
-            self._generate_model(member)
+            self._generate_model(member, self._dir_in(path, member))
 
-    def _generate_model(self, model: Model) -> None:
-        """Create the model's directory and write its attached files into it."""
+    def _generate_model(self, model: Model, path: str) -> None:
+        """Create the model's directory ``path`` and write its attached files into it."""
         label = _label(model)
-        self._make_dir(model.path, label, replace=self.overwrite)
+        self._make_dir(path, label, replace=self.overwrite)
+        model.set_path(path)
         files = model.files
         if files:
             for src in files.copy:
@@ -280,10 +288,7 @@ def _plan_entry(path: str, dest: str, dirs: list[str], pairs: list[tuple[str, st
     target = os.path.join(dest, os.path.basename(path))
     if os.path.isdir(path):
         if os.path.islink(path):
-            raise ValueError(
-                f"Tagged directory entry {path} is a symlink to a directory: tagged "
-                "directories may not hold links to directories (they could make a cycle)"
-            )
+            raise ValueError(LINKED_DIR_MESSAGE)
         dirs.append(target)
         _plan_dir_contents(path, target, dirs, pairs)
     elif os.path.isfile(path):
@@ -327,11 +332,11 @@ def _exists_error(label: str, path: str) -> SSFileExistsError:
     )
 
 
-def _check_no_model_dirs(models: list[Model]) -> None:
+def _check_no_model_dirs(model_dirs: list[tuple[Model, str]]) -> None:
     """Refuse existing model directories before anything is written (no half generation)."""
-    for model in models:
-        if os.path.isdir(model.path):
-            raise _exists_error(_label(model), model.path)
+    for model, path in model_dirs:
+        if os.path.isdir(path):
+            raise _exists_error(_label(model), path)
 
 
 def _label(entity: t.Any) -> str:

@@ -191,31 +191,39 @@ class SrunSettings(RunSettings):
         return [f"{k}={v}" for k, v in self.env_vars.items() if v is not None and "," not in str(v)]
 
     def format_comma_sep_env_vars(self) -> tuple[str, list[str]]:
-        """Split the environment for ``srun --export``.
-
-        Values containing a comma cannot go in ``--export``; they are set in the shell
-        before srun (``env NAME=a,b srun ...``) and only their names are exported, as are
-        variables whose value is None (inherited from the caller's environment).
+        """Split the environment for ``srun --export`` (see :func:`split_srun_env`).
 
         :returns: the ``--export`` value (``A=1,B=2,NAME``) and the ``NAME=a,b`` strings,
             including those of MPMD companions
         """
-        exported: list[str] = []
-        names_only: list[str] = []
-        compound: list[str] = []
-        for name, value in self.env_vars.items():
-            if value is None:
-                names_only.append(name)
-            elif "," in str(value):
-                names_only.append(name)
-                compound.append(f"{name}={value}")
-            else:
-                exported.append(f"{name}={value}")
+        exported, compound = split_srun_env(self.env_vars)
         for companion in self.mpmd:
-            compound += [
-                f"{k}={v}" for k, v in companion.env_vars.items() if v is not None and "," in str(v)
-            ]
-        return ",".join(exported + names_only), compound
+            compound += split_srun_env(companion.env_vars)[1]
+        return exported, compound
+
+
+def split_srun_env(env_vars: t.Mapping[str, str | None]) -> tuple[str, list[str]]:
+    """Split variables into the value of ``srun --export`` and those set before srun.
+
+    srun splits ``--export`` at commas, so a value holding one cannot go there: such a
+    variable is set in srun's own environment (``env NAME=a,b srun ...``) and only its name
+    is exported, as is a variable whose value is None (inherited from the caller).
+
+    :returns: the ``--export`` value without ``ALL,`` (``A=1,NAME``) and the ``NAME=a,b``
+        assignments
+    """
+    exported: list[str] = []
+    names_only: list[str] = []
+    compound: list[str] = []
+    for name, value in env_vars.items():
+        if value is None:
+            names_only.append(name)
+        elif "," in str(value):
+            names_only.append(name)
+            compound.append(f"{name}={value}")
+        else:
+            exported.append(f"{name}={value}")
+    return ",".join(exported + names_only), compound
 
 
 class SbatchSettings(BatchSettings):

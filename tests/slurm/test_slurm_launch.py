@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 
 import pytest
 
 from smartsim import Experiment
+from smartsim._core.launcher.slurm import step as slurm_step
 from smartsim._core.launcher.wlm import FIRST_INTERVAL
 from smartsim._core.teardown import teardown
 from smartsim._core.utils.network import find_free_port, find_free_ports
@@ -61,6 +63,37 @@ def test_model_in_allocation(exp, alloc, tmp_path):
         "out", str(tmp_path / "m"), f"{alloc} a,b"
     ]  # fmt: skip
     assert _read(tmp_path / "m" / "m.err") == "err\n"
+
+
+def test_batch_model_gets_a_value_holding_a_comma(exp, tmp_path):
+    batch = exp.create_batch_settings(nodes=1, time="00:05:00")
+    rs = exp.create_run_settings("sh", exe_args=["-c", "echo $K"], env_vars={"K": "1,2"})
+    model = exp.create_model("m", rs, batch_settings=batch)
+    exp.start(model)
+    assert exp.get_status(model) == [S.STATUS_COMPLETED]
+    assert _read(tmp_path / "m" / "m.out") == "1,2\n"
+
+
+def test_mpmd_part_gets_a_value_holding_a_comma(alloc, tmp_path):
+    first = SrunSettings("true")
+    second = SrunSettings("sh", exe_args=["-c", "echo $K $J"], env_vars={"K": "1,2", "J": "3"})
+    first.make_mpmd(second)
+    argv = slurm_step.srun_argv(first, alloc, str(tmp_path))
+    assert argv[:2] == ["env", "K=1,2"] and "--export=ALL,J=3,K" in argv
+    # Slurm gives each component of a heterogeneous step nodes of its own, which one node
+    # cannot: run the MPMD part alone, with the srun environment and flags rendered for it.
+    srun = argv[2:]
+    part = srun[srun.index(":") + 1 :]
+    rendered = [*argv[:2], srun[0], f"--jobid={alloc}", "--ntasks=1", *part]
+    assert _srun_output(rendered) == "1,2 3\n"
+    # What the value in --export would do: srun splits it at the comma.
+    naive = [srun[0], f"--jobid={alloc}", "--ntasks=1", "--export=ALL,J=3,K=1,2", *part[1:]]
+    assert _srun_output(naive) == "1 3\n"
+
+
+def _srun_output(argv: list[str]) -> str:
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout
 
 
 def test_allocation_from_environment_and_alloc_argument(exp, alloc, monkeypatch):

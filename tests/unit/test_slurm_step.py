@@ -40,6 +40,30 @@ def test_srun_argv_mpmd_parts_with_their_exports():
     ]  # fmt: skip
 
 
+def test_srun_argv_mpmd_part_value_with_comma_is_set_before_srun_and_named_in_export():
+    first = SrunSettings("true", run_args={"ntasks": 1}, env_vars={"MAIN": "x,y"})
+    second = SrunSettings("false", env_vars={"K": "1,2", "A": "1", "INHERITED": None})
+    first.make_mpmd(second)
+    argv = slurm_step.srun_argv(first, "5", "/w")
+    assert argv == [
+        "env", "K=1,2", first.run_command, "--jobid=5", "--ntasks=1", first.exe[0], ":",
+        "--export=ALL,A=1,K,INHERITED", second.exe[0],
+    ]  # fmt: skip
+    assert slurm_step.is_srun(argv) and slurm_step.srun_allocation(argv) == "5"
+    assert slurm_step.with_job_name(argv, "m-1")[:4] == [
+        "env", "K=1,2", first.run_command, "--job-name=m-1"
+    ]  # fmt: skip
+
+
+def test_batch_member_line_keeps_the_mpmd_assignments_after_the_step_env():
+    step = Step("m", "Model", ["env", "K=1,2", "/bin/srun", "--jobid=4", "x", ":", "y"], "/e/m",
+                {"SSDB": "a:1"})  # fmt: skip
+    assert slurm_step.batch_member_argv(step) == [
+        "env", "SSDB=a:1", "K=1,2", "/bin/srun", "--chdir=/e/m", "--output=/e/m/m.out",
+        "--error=/e/m/m.err", "--job-name=m", "x", ":", "y",
+    ]  # fmt: skip
+
+
 def test_allocation_order_alloc_then_run_arg_then_environment():
     assert allocation_of(SrunSettings("true", alloc="1", run_args={"jobid": 2}), {}) == "1"
     assert allocation_of(SrunSettings("true", run_args={"jobid": 2}), {}) == "2"
@@ -64,7 +88,14 @@ def test_batch_member_line_sets_dir_files_name_and_env_without_jobid():
 
 @pytest.mark.parametrize(
     "argv, expected",
-    [(["srun"], True), (["/usr/bin/srun", "x"], True), (["mpirun"], False), ([], False)],
+    [
+        (["srun"], True),
+        (["/usr/bin/srun", "x"], True),
+        (["env", "K=1,2", "/usr/bin/srun", "x"], True),
+        (["mpirun"], False),
+        (["env", "K=1"], False),
+        ([], False),
+    ],
 )
 def test_is_srun(argv, expected):
     assert slurm_step.is_srun(argv) is expected

@@ -6,7 +6,7 @@ import os
 
 from smartsim._core.launcher.step import Step
 from smartsim.settings.base import RunSettings
-from smartsim.settings.slurmSettings import SrunSettings
+from smartsim.settings.slurmSettings import SrunSettings, split_srun_env
 
 JOBID = "--jobid"
 
@@ -14,10 +14,12 @@ JOBID = "--jobid"
 def srun_argv(
     settings: SrunSettings, alloc: str | None, cwd: str, wrapper: list[str] | None = None
 ) -> list[str]:
-    """``srun [--jobid=A] <run args> [wrapper] [container] exe args [: <mpmd part> ...]``.
+    """``[env K=a,b] srun [--jobid=A] <run args> [wrapper] [container] exe args [: part ...]``.
 
-    Environment variables are not rendered: srun passes its own environment on (its default
-    ``--export=ALL``), and the launcher starts srun with the step's environment.
+    The main part's environment is not rendered: srun passes its own environment on (its
+    default ``--export=ALL``), and the launcher starts srun with the step's environment. An
+    MPMD part names its variables in its own ``--export``; those whose value holds a comma
+    (which srun would split there) are set by a leading ``env``, as SmartSim does.
     """
     argv = [settings.run_command or "srun"]
     if alloc:
@@ -27,18 +29,33 @@ def srun_argv(
     if settings.container is not None:
         argv += settings.container.container_cmds(cwd)
     argv += [*settings.exe, *settings.exe_args]
+    assignments: list[str] = []
     for part in settings.mpmd:
-        argv += [":", *_mpmd_part(part)]
-    return argv
+        part_argv, part_assignments = _mpmd_part(part)
+        argv += [":", *part_argv]
+        assignments += part_assignments
+    return ["env", *assignments, *argv] if assignments else argv
 
 
-def _mpmd_part(settings: RunSettings) -> list[str]:
-    """One ``:``-separated component of a heterogeneous (MPMD) srun step."""
+def _mpmd_part(settings: RunSettings) -> tuple[list[str], list[str]]:
+    """One ``:``-separated component of an MPMD srun step, and the ``NAME=a,b`` assignments
+    it needs in srun's environment."""
     argv = _without_jobid(settings.format_run_args())
-    exported = [f"{k}={v}" for k, v in settings.env_vars.items() if v is not None]
+    exported, assignments = split_srun_env(settings.env_vars)
     if exported:
-        argv.append("--export=ALL," + ",".join(exported))
-    return [*argv, *settings.exe, *settings.exe_args]
+        argv.append(f"--export=ALL,{exported}")
+    return [*argv, *settings.exe, *settings.exe_args], assignments
+
+
+def _env_prefix(argv: list[str]) -> tuple[list[str], list[str]]:
+    """The ``NAME=value`` assignments of a leading ``env`` (from :func:`srun_argv`), and the
+    command after them."""
+    if not argv or os.path.basename(argv[0]) != "env":
+        return [], argv
+    end = 1
+    while end < len(argv) and "=" in argv[end] and not argv[end].startswith("-"):
+        end += 1
+    return argv[1:end], argv[end:]
 
 
 def _without_jobid(args: list[str]) -> list[str]:
@@ -55,8 +72,9 @@ def _without_jobid(args: list[str]) -> list[str]:
 
 
 def is_srun(argv: list[str]) -> bool:
-    """Whether the command is an srun (so that Slurm runs it as a step)."""
-    return bool(argv) and os.path.basename(argv[0]) == "srun"
+    """Whether the command is an srun, maybe after ``env`` (so that Slurm runs it as a step)."""
+    command = _env_prefix(argv)[1]
+    return bool(command) and os.path.basename(command[0]) == "srun"
 
 
 def srun_allocation(argv: list[str]) -> str | None:
@@ -71,7 +89,9 @@ def srun_allocation(argv: list[str]) -> str | None:
 
 def with_job_name(argv: list[str], job_name: str) -> list[str]:
     """The srun command with ``--job-name`` (by which the step's id is found)."""
-    return [argv[0], f"--job-name={job_name}", *argv[1:]]
+    assignments, srun = _env_prefix(argv)
+    named = [srun[0], f"--job-name={job_name}", *srun[1:]]
+    return ["env", *assignments, *named] if assignments else named
 
 
 def batch_member_argv(step: Step) -> list[str]:
@@ -79,13 +99,14 @@ def batch_member_argv(step: Step) -> list[str]:
 
     ``--jobid`` is dropped: inside the batch job srun runs in the job's own allocation.
     """
-    env = [f"{name}={value}" for name, value in step.env.items()]
+    assignments, command = _env_prefix(step.argv)
+    env = [f"{name}={value}" for name, value in step.env.items()] + assignments
     srun = [
-        step.argv[0],
+        command[0],
         f"--chdir={step.cwd}",
         f"--output={step.out_file}",
         f"--error={step.err_file}",
         f"--job-name={step.name}",
-        *_without_jobid(step.argv[1:]),
+        *_without_jobid(command[1:]),
     ]
     return ["env", *env, *srun] if env else srun

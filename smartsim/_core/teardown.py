@@ -18,6 +18,7 @@ from smartsim._core.utils.process import (
     terminate_trees,
     wait_gone,
 )
+from smartsim.status import TERMINAL_STATUSES
 
 _START_SLACK = 1.0
 """Seconds a process's start time may differ from the recorded one (the boot time psutil
@@ -63,21 +64,48 @@ def live_jobs(exp_path: str) -> list[JobEntry]:
     return [entry for entry in _local_entries(exp_path) if _recorded_process(entry)]
 
 
-def _cancel_scheduler_jobs(entries: list[JobEntry]) -> list[JobEntry]:
-    """Cancel recorded scheduler jobs that still run; the entries cancelled."""
+def _scheduler_groups(entries: list[JobEntry]) -> list[tuple[WLMLauncher, list[JobEntry]]]:
+    """Recorded scheduler jobs (not local processes), with a launcher for each scheduler."""
     by_launcher: dict[str, list[JobEntry]] = {}
     for entry in entries:
         found = launcher_class(entry.launcher)
         through_scheduler = found is not None and issubclass(found, WLMLauncher)
         if through_scheduler and not entry.job_id.startswith("local:"):
             by_launcher.setdefault(entry.launcher, []).append(entry)
-    cancelled: list[JobEntry] = []
+    groups = []
     for name, group in by_launcher.items():
         launcher = create_launcher(name, lambda job_id, rc: None)
         assert isinstance(launcher, WLMLauncher)
+        groups.append((launcher, group))
+    return groups
+
+
+def _cancel_scheduler_jobs(entries: list[JobEntry]) -> list[JobEntry]:
+    """Cancel recorded scheduler jobs that still run; the entries cancelled."""
+    cancelled: list[JobEntry] = []
+    for launcher, group in _scheduler_groups(entries):
         keys = set(launcher.cancel_leftovers([entry.job_id for entry in group]))
         cancelled += [entry for entry in group if entry.job_id in keys]
     return cancelled
+
+
+def unfinished_scheduler_jobs(exp_path: str) -> list[str]:
+    """Recorded scheduler jobs of the experiment that have not ended, as ``launcher job``
+    (a scheduler that cannot be asked counts its jobs as not ended)."""
+    unfinished = []
+    for launcher, group in _scheduler_groups(read(exp_path)):
+        jobs = sorted({entry.job_id.split(".", 1)[0] for entry in group})
+        name = type(launcher).__name__
+        infos = launcher.query_status(jobs)
+        if infos is None:
+            unfinished += [f"{name} {job} (its scheduler did not answer)" for job in jobs]
+            continue
+        unfinished += [
+            f"{name} {job}"
+            for job in jobs
+            if job in infos and infos[job].status not in TERMINAL_STATUSES
+        ]
+    return unfinished
 
 
 def teardown(exp_path: str) -> list[JobEntry]:

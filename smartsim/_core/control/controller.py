@@ -132,12 +132,15 @@ class Controller:
         name = self._launcher_name
         found = launcher_class(name)
         no_batch = found is not None and not found.runs_batch_jobs
+        check_settings = found.check_settings if found is not None else lambda _: None
         for ensemble in manifest.ensembles:
             if ensemble.batch_settings is not None and no_batch:
                 raise SSUnsupportedError(
                     f"Ensemble {ensemble.name} has batch settings, which the {name} launcher "
                     "cannot run; remove them or use a workload-manager launcher"
                 )
+            if ensemble.batch_settings is not None:
+                check_settings(ensemble.batch_settings)
             if not ensemble.models:
                 raise SmartSimError(f"Ensemble {ensemble.name} has no members to launch")
         db_ids = [db.db_identifier for db in manifest.dbs]
@@ -147,6 +150,9 @@ class Controller:
                     f"Database {db.db_identifier} is a batch job, which the {name} launcher "
                     "cannot run"
                 )
+            for settings in (db.run_settings, db.batch_settings):
+                if settings is not None:
+                    check_settings(settings)
             if db.db_identifier in self._active_dbs or db_ids.count(db.db_identifier) > 1:
                 raise _db_id_conflict(db.db_identifier)
         standalone_ids = set(db_ids) | set(self._active_dbs)
@@ -158,6 +164,9 @@ class Controller:
                 )
             if model.run_settings is None:
                 raise SmartSimError(f"Model {model.name} has no run settings")
+            check_settings(model.run_settings)
+            if model.batch_settings is not None:
+                check_settings(model.batch_settings)
             colo_id = model.colocated_db_settings.get("db_identifier") if model.colocated else None
             if colo_id is not None and (colo_id or DEFAULT_DB_ID) in standalone_ids:
                 raise _db_id_conflict(colo_id or DEFAULT_DB_ID)

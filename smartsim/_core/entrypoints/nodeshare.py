@@ -31,13 +31,18 @@ class NodeShare:
         self.path = os.path.join(tempfile.gettempdir(), f"smartsim-colocated-{digest}")
 
     def _update(
-        self, change: int, owner: int | None = None, server: int | None = None
+        self,
+        change: int,
+        owner: int | None = None,
+        server: int | None = None,
+        remove_if_empty: bool = False,
     ) -> tuple[int, int, int]:
         """Add ``change`` to the count (setting the owner if given and the count was 0, and
-        the server pid if given); (count before, owner, server pid)."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        the server pid if given); (count before, owner, server pid). With
+        ``remove_if_empty``, a count of 0 removes the file (under the lock)."""
+        fd = _open_locked(self.path, fcntl.LOCK_EX)
+        assert fd is not None  # a blocking lock is always granted
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
             raw = os.read(fd, 64).decode().split()
             count, current, pid = (int(x) for x in raw) if len(raw) == 3 else (0, 0, 0)
             if count and not _alive(current):
@@ -47,6 +52,9 @@ class NodeShare:
             if server is not None:
                 pid = server
             new = max(count + change, 0)
+            if remove_if_empty and new == 0:
+                _remove(self.path)
+                return count, current, pid
             os.lseek(fd, 0, os.SEEK_SET)
             os.ftruncate(fd, 0)
             os.write(fd, f"{new} {current} {pid}".encode())
@@ -82,12 +90,11 @@ class NodeShare:
 
     def wait_until_alone(self, poll: float = 0.05) -> None:
         """Block until every rank on the node has left (the owner calls this last)."""
-        while self._update(0)[0] > 0:
+        while True:
+            count, _, _ = self._update(0, remove_if_empty=True)
+            if count == 0:
+                return
             time.sleep(poll)
-        try:
-            os.remove(self.path)
-        except FileNotFoundError:
-            pass
 
 
 class AddressLock:
@@ -100,20 +107,77 @@ class AddressLock:
 
     def acquire(self) -> bool:
         """Take the lock; False when another process holds it."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+        fd = _open_locked(self.path, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if fd is None:
             return False
         self._fd = fd
         return True
 
     def release(self) -> None:
-        """Give the lock up (the file stays: removing it could split later holders)."""
+        """Give the lock up and remove its file (while holding it: a process waiting for
+        it then opens the path again, see :func:`_open_locked`)."""
         if self._fd is not None:
+            _remove(self.path)
             os.close(self._fd)
             self._fd = None
+
+
+def _open_locked(path: str, how: int) -> int | None:
+    """Open (creating) and lock ``path``; None when a non-blocking lock is held elsewhere.
+
+    A file removed (by ``smart clean`` or a last rank) while this waited for its lock is
+    opened again, so that every holder of a lock holds it on the file the path names.
+    """
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, how)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+
+
+def _remove(path: str) -> None:
+    """Remove a file, if it is still there."""
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def sweep(directory: str | None = None) -> list[str]:
+    """Remove the counters and address locks in ``directory`` (default: the temporary
+    directory) that nothing uses: a counter nobody counts in, or whose owner has died, and a
+    lock nobody holds. Each is removed while locked, so no user is cut off. The removed paths.
+    """
+    base = directory or tempfile.gettempdir()
+    removed = []
+    for name in sorted(os.listdir(base)):
+        if not name.startswith(("smartsim-colocated-", "smartsim-address-")):
+            continue
+        path = os.path.join(base, name)
+        if not os.path.isfile(path) or os.path.islink(path):
+            continue
+        fd = _open_locked(path, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if fd is None:
+            continue  # a lock held by a running database
+        try:
+            raw = os.read(fd, 64).decode(errors="replace").split()
+            fields = [int(x) for x in raw if x.lstrip("-").isdigit()]
+            in_use = len(raw) == len(fields) == 3 and fields[0] > 0 and _alive(fields[1])
+            if name.startswith("smartsim-address-") or not in_use:
+                os.remove(path)
+                removed.append(path)
+        finally:
+            os.close(fd)
+    return removed
 
 
 def _alive(pid: int) -> bool:

@@ -41,9 +41,7 @@ def _parse_params(params: dict[str, t.Any]) -> dict[str, str]:
     """The params as SmartSim keeps them: each value a str or a number, stored as its str."""
     for value in params.values():
         if not isinstance(value, (str, numbers.Number)):
-            raise TypeError(
-                "Incorrect type for model parameters\nMust be numeric value or string."
-            )
+            raise TypeError("Incorrect type for model parameters\nMust be numeric value or string.")
     return {name: str(value) for name, value in params.items()}
 
 

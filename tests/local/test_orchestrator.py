@@ -91,8 +91,6 @@ def test_two_databases_by_identifier(exp):
     second = find_free_ports(1)
     db_a = exp.create_database(port=first, interface="lo")
     db_b = exp.create_database(port=second, interface="lo", db_identifier="features")
-    with pytest.raises(SSDBIDConflictError):
-        exp.create_database(port=second, interface="lo", db_identifier="features")
     exp.start(db_a, db_b)
     keys = ["SSDB", "SR_DB_TYPE", "SSDB_features", "SR_DB_TYPE_features"]
     model = _env_model(exp, "reader", keys)

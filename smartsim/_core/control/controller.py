@@ -153,7 +153,7 @@ class Controller:
             for settings in (db.run_settings, db.batch_settings):
                 if settings is not None:
                     check_settings(settings)
-            if db.db_identifier in self._active_dbs or db_ids.count(db.db_identifier) > 1:
+            if db.db_identifier in self._active_dbs:  # (the Manifest refuses repeats)
                 raise _db_id_conflict(db.db_identifier)
         standalone_ids = set(db_ids) | set(self._active_dbs)
         for model in manifest.launchable:

@@ -85,7 +85,8 @@ class Generator:
             ensemble_dir = self._dir_in(self.gen_path, ensemble)
             planned.append((ensemble, ensemble_dir))
             model_dirs += [(m, self._dir_in(ensemble_dir, m)) for m in ensemble.models]
-        model_dirs += [(m, self._dir_in(self.gen_path, m)) for m in models]
+        standalone = [(m, self._dir_in(self.gen_path, m)) for m in models]
+        model_dirs += standalone
         for entity, path in planned + model_dirs:  # every refusal before anything is written
             self._check_can_generate(entity, path)
         if not self.overwrite:
@@ -96,8 +97,8 @@ class Generator:
                 self._generate_ensemble(entity, path)
             else:
                 self._generate_plain(entity, path)
-        for model in models:
-            self._generate_model(model, self._dir_in(self.gen_path, model))
+        for model, path in standalone:
+            self._generate_model(model, path)
 
     # -- directories ------------------------------------------------------------------------
 

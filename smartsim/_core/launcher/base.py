@@ -7,8 +7,8 @@ import typing as t
 
 from smartsim._core.launcher.step import BatchStep, Step
 from smartsim._core.utils.process import ProcessIdentity
-from smartsim.error import LauncherUnsupportedFeature
-from smartsim.settings.base import RunSettings
+from smartsim.error import LauncherUnsupportedFeature, SSUnsupportedError
+from smartsim.settings.base import RunSettings, SettingsBase
 from smartsim.status import SmartSimStatus
 
 OnExit = t.Callable[[str, "int | None"], None]
@@ -40,9 +40,24 @@ class Launcher(abc.ABC):
     """True when a step's environment reaches its processes without appearing on a command
     line (a database password travels there). Batch scripts never keep it private."""
 
+    supported_settings: t.ClassVar[tuple[type[SettingsBase], ...]] = (RunSettings,)
+    """The settings classes this launcher runs (SmartSim's ``supported_rs``): exactly these
+    classes, not their subclasses, as SmartSim matches them."""
+
     def __init__(self, on_exit: OnExit, on_status: OnStatus | None = None) -> None:
         self._on_exit = on_exit
         self._on_status = on_status or _ignore_status
+
+    @classmethod
+    def check_settings(cls, settings: SettingsBase) -> None:
+        """Refuse settings this launcher cannot run; the controller asks before anything starts.
+
+        :raises SSUnsupportedError: the class of ``settings`` is not one this launcher runs
+        """
+        if type(settings) not in cls.supported_settings:
+            raise SSUnsupportedError(
+                f"RunSettings type {type(settings)} not supported by this launcher"
+            )
 
     @abc.abstractmethod
     def argv(

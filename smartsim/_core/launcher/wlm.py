@@ -29,7 +29,8 @@ from smartsim._core.utils.process import ProcessIdentity
 from smartsim._core.utils.shell import CommandResult, run_command
 from smartsim.error import LauncherError, SmartSimError
 from smartsim.log import get_logger
-from smartsim.settings.base import BatchSettings, RunSettings
+from smartsim.settings.base import BatchSettings, RunSettings, SettingsBase
+from smartsim.settings.mpiSettings import MpiexecSettings, MpirunSettings, OrterunSettings
 from smartsim.status import TERMINAL_STATUSES, SmartSimStatus
 
 logger = get_logger(__name__)
@@ -74,6 +75,13 @@ class WLMLauncher(Launcher):
     shards_share_host = True  # shards in one allocation may share a node: one port each
     runs_batch_jobs = True
     script_suffix: t.ClassVar[str] = "sh"
+    supported_settings: t.ClassVar[tuple[type[SettingsBase], ...]] = (
+        RunSettings,
+        MpirunSettings,
+        MpiexecSettings,
+        OrterunSettings,
+    )
+    """See base; a scheduler's own run command and batch settings are added by each."""
 
     def __init__(self, on_exit: OnExit, on_status: OnStatus | None = None) -> None:
         super().__init__(on_exit, on_status)

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import typing as t
 import weakref
 
 from smartsim._core.config import get_config
@@ -30,7 +31,10 @@ from smartsim._core.utils.network import find_free_port
 from smartsim._core.utils.process import terminate_trees
 from smartsim.error import LauncherError, SSUnsupportedError
 from smartsim.log import get_logger
-from smartsim.settings.base import RunSettings
+from smartsim.settings.base import RunSettings, SettingsBase
+from smartsim.settings.dragonRunSettings import DragonRunSettings
+from smartsim.settings.pbsSettings import QsubBatchSettings
+from smartsim.settings.slurmSettings import SbatchSettings
 
 logger = get_logger(__name__)
 
@@ -65,6 +69,12 @@ class DragonLauncher(Launcher):
     """See the module docstring."""
 
     name = "dragon"
+    supported_settings: t.ClassVar[tuple[type[SettingsBase], ...]] = (
+        RunSettings,
+        DragonRunSettings,
+        SbatchSettings,  # SmartSim's list; this launcher refuses batch settings earlier
+        QsubBatchSettings,
+    )
     shards_share_host = True
     private_environment = False  # a process's variables go to the runtime as `env K=V ...`
 

@@ -30,7 +30,7 @@ from smartsim._core.utils.process import (
 )
 from smartsim.error import LauncherError
 from smartsim.log import get_logger
-from smartsim.settings.base import RunSettings
+from smartsim.settings.base import RunSettings, SettingsBase
 
 logger = get_logger(__name__)
 
@@ -99,6 +99,13 @@ class LocalLauncher(Launcher):
         self._identities: dict[str, ProcessIdentity] = {}
         self._lock = threading.Lock()
         self._watcher = ExitWatcher(self._child_exited)
+
+    @classmethod
+    def check_settings(cls, settings: SettingsBase) -> None:
+        """See base. Any run settings: a run command (``srun``, ``mpirun``...) runs as a
+        local process, as in SmartSim, whose local launcher takes every RunSettings."""
+        if not isinstance(settings, RunSettings):
+            super().check_settings(settings)
 
     def argv(
         self, run_settings: RunSettings, cwd: str, wrapper: list[str] | None = None

@@ -6,11 +6,14 @@ allocation's launch node; the shared base does that.
 
 from __future__ import annotations
 
+import typing as t
+
 from smartsim._core.launcher.lsf import parser
 from smartsim._core.launcher.reconcile import JobInfo
 from smartsim._core.launcher.wlm import WLMLauncher
 from smartsim.log import get_logger
-from smartsim.settings.base import BatchSettings
+from smartsim.settings.base import BatchSettings, SettingsBase
+from smartsim.settings.lsfSettings import BsubBatchSettings, JsrunSettings
 
 logger = get_logger(__name__)
 
@@ -19,6 +22,11 @@ class LSFLauncher(WLMLauncher):
     """See the module docstring."""
 
     name = "lsf"
+    supported_settings: t.ClassVar[tuple[type[SettingsBase], ...]] = (
+        *WLMLauncher.supported_settings,
+        JsrunSettings,
+        BsubBatchSettings,
+    )
 
     def query_status(self, job_ids: list[str]) -> dict[str, JobInfo] | None:
         """See base. Unknown ids only add ``Job <n> is not found`` lines."""

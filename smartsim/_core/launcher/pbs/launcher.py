@@ -6,11 +6,16 @@ of the driver, which runs on the allocation's head node; the shared base does th
 
 from __future__ import annotations
 
+import typing as t
+
 from smartsim._core.launcher.pbs import parser
 from smartsim._core.launcher.reconcile import JobInfo
 from smartsim._core.launcher.wlm import WLMLauncher
 from smartsim.log import get_logger
-from smartsim.settings.base import BatchSettings
+from smartsim.settings.alpsSettings import AprunSettings
+from smartsim.settings.base import BatchSettings, SettingsBase
+from smartsim.settings.palsSettings import PalsMpiexecSettings
+from smartsim.settings.pbsSettings import QsubBatchSettings
 
 logger = get_logger(__name__)
 
@@ -19,6 +24,12 @@ class PBSLauncher(WLMLauncher):
     """See the module docstring."""
 
     name = "pbs"
+    supported_settings: t.ClassVar[tuple[type[SettingsBase], ...]] = (
+        *WLMLauncher.supported_settings,
+        AprunSettings,
+        PalsMpiexecSettings,
+        QsubBatchSettings,
+    )
 
     def query_status(self, job_ids: list[str]) -> dict[str, JobInfo] | None:
         """See base. ``-x`` includes finished jobs; an unknown id only adds to stderr."""

@@ -21,8 +21,8 @@ from smartsim._core.launcher.step import Step
 from smartsim._core.launcher.wlm import WLMLauncher
 from smartsim.error import AllocationError
 from smartsim.log import get_logger
-from smartsim.settings.base import BatchSettings, RunSettings
-from smartsim.settings.slurmSettings import SrunSettings
+from smartsim.settings.base import BatchSettings, RunSettings, SettingsBase
+from smartsim.settings.slurmSettings import SbatchSettings, SrunSettings
 
 logger = get_logger(__name__)
 
@@ -37,6 +37,11 @@ class SlurmLauncher(WLMLauncher):
     """See the module docstring; the shared machinery is in WLMLauncher."""
 
     name = "slurm"
+    supported_settings: t.ClassVar[tuple[type[SettingsBase], ...]] = (
+        *WLMLauncher.supported_settings,
+        SrunSettings,
+        SbatchSettings,
+    )
 
     def __init__(self, on_exit: OnExit, on_status: OnStatus | None = None) -> None:
         super().__init__(on_exit, on_status)

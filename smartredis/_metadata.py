@@ -150,6 +150,17 @@ _TYPE_NAMES = {
 }
 
 
+def metadata_type_name(dtype: np.dtype[t.Any]) -> str:
+    """SmartRedis's name (DOUBLE, FLOAT, INT32...) of the metadata type of numpy ``dtype``.
+
+    :raises TypeError: SmartRedis stores no metadata of that type
+    """
+    code = _SCALAR_CODES.get(dtype)
+    if code is None:
+        raise TypeError(f"Incompatible metadata type provided {dtype}")
+    return _TYPE_NAMES[code]
+
+
 def encode_field(code: int, values: Values) -> bytes:
     """The stored form of a field."""
     if code == STRING:

@@ -9,6 +9,8 @@ Argument checks live here; the AI.* commands and where copies live are in
 from __future__ import annotations
 
 import inspect
+import os
+import sys
 import textwrap
 import typing as t
 
@@ -16,102 +18,142 @@ from smartredis._keys import KeyBuilder
 from smartredis._models import ModelStore
 from smartredis._util import api, check_name, typecheck
 from smartredis.error import RedisRuntimeError
+from smartredis.util import init_default
 from smartredis.wire import inference
 from smartredis.wire.connection import Address
 
 MULTIGPU_DEVICE = "GPU"
 """The device of the plain ``<name>`` copy a multi-GPU store adds."""
 
+_BATCH_WARNING = (
+    "WARNING: min_batch_timeout was not set when a non-zero min_batch_size was selected. \n"
+    "Setting a small value (~10ms) for min_batch_timeout may improve performance\n"
+)
+"""What SmartRedis writes to stderr for a min_batch_size without a min_batch_timeout."""
+
+# The checks below come in two groups, in SmartRedis 0.6.1's order: first its Python
+# wrapper's (every type check, then device, backend, files and tensor name lists), then its
+# C++ client's (names, TF-only node names, GPU ranges, device names, batching options).
+
+
+def _typecheck_batching(batch_size: int, min_batch_size: int, min_batch_timeout: int) -> None:
+    """Type checks of the three batching options."""
+    typecheck(batch_size, "batch_size", int)
+    typecheck(min_batch_size, "min_batch_size", int)
+    typecheck(min_batch_timeout, "min_batch_timeout", int)
+
 
 def _check_device(device: str) -> str:
-    """The device, upper-cased as SmartRedis does; CPU, GPU or GPU:<n>."""
-    typecheck(device, "device", str)
+    """The device upper-cased; TypeError unless it starts with CPU or GPU (as the wrapper)."""
     device = device.upper()
-    head, _, number = device.partition(":")
-    if head not in ("CPU", "GPU") or (number and (head != "GPU" or not number.isdigit())):
-        raise ValueError(f"Device {device!r} is not CPU, GPU or GPU:<n>")
+    if not device.startswith(("CPU", "GPU")):
+        raise TypeError("Device argument must start with either CPU or GPU")
     return device
 
 
+def _check_device_name(device: str) -> None:
+    """The C++ client's device check: exactly CPU, or a name containing GPU."""
+    if device != "CPU" and "GPU" not in device:
+        raise RedisRuntimeError(f"{device} is not a valid device.")
+
+
 def _check_backend(backend: str) -> str:
-    """The backend, upper-cased; one of TF, TFLITE, TORCH, ONNX."""
-    typecheck(backend, "backend", str)
-    if backend.upper() not in inference.BACKENDS:
-        raise ValueError(f"Backend {backend!r} is not one of {', '.join(inference.BACKENDS)}")
-    return backend.upper()
+    """The backend upper-cased; TypeError unless one of TF, TFLITE, TORCH, ONNX."""
+    backend = backend.upper()
+    if backend not in inference.BACKENDS:
+        raise TypeError(f"Backend type {backend} unsupported")
+    return backend
+
+
+def _check_file(path: str) -> str:
+    """The absolute path of a model or script file; FileNotFoundError if it is not a file."""
+    absolute = os.path.abspath(path)
+    if not os.path.isfile(absolute):
+        raise FileNotFoundError(absolute)
+    return absolute
+
+
+def _read_file(path: str) -> bytes:
+    """The bytes of a (checked) model or script file (RedisRuntimeError if unreadable)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise RedisRuntimeError(f"Could not read {path!r}: {exc.strerror or exc}") from None
 
 
 def _name_list(names: str | list[str] | None, what: str) -> list[str]:
-    """A name or list of names (None: none) as a checked list."""
-    if names is None:
-        return []
-    if isinstance(names, str):
-        names = [names]
-    typecheck(names, what, list)
+    """A name or list of names (None: none) as a list; TypeError for anything else."""
+    names = init_default([], names, (list, str))
+    names = [names] if isinstance(names, str) else list(names)
     for name in names:
         typecheck(name, what, str)
         check_name(name, what)
-    return list(names)
+    return names
+
+
+def _tensor_args(
+    inputs: str | list[str] | None, outputs: str | list[str] | None
+) -> tuple[list[str], list[str]]:
+    """The input and output names as lists (checked in that order)."""
+    return _name_list(inputs, "inputs"), _name_list(outputs, "outputs")
+
+
+def _model_bytes(model: bytes | bytearray | str) -> bytes:
+    """A model's bytes (a str is taken as its UTF-8 bytes, as SmartRedis takes it)."""
+    typecheck(model, "model", (bytes, bytearray, str))
+    return model.encode() if isinstance(model, str) else bytes(model)
+
+
+def _check_callable(function: t.Callable[..., t.Any]) -> None:
+    """TypeError unless ``function`` is callable."""
+    if not callable(function):
+        raise TypeError(f"Argument provided for function, {type(function)}, is not callable")
+
+
+def _function_source(function: t.Callable[..., t.Any]) -> str:
+    """The source of a function, dedented (so a nested one compiles too), for TorchScript."""
+    try:
+        return textwrap.dedent(inspect.getsource(function))
+    except (OSError, TypeError) as exc:
+        raise ValueError(f"Cannot read the source of {function!r}: {exc}") from None
+
+
+def _check_model_store(name: str, backend: str, inputs: list[str], outputs: list[str]) -> None:
+    """The C++ client's first checks of a model store: a name, node names only for TF."""
+    if not name:
+        raise ValueError("name is a required parameter of set_model.")
+    if backend not in inference.IO_BACKENDS:
+        if inputs:
+            raise ValueError("INPUTS in the model set command is only valid for TF models")
+        if outputs:
+            raise ValueError("OUTPUTS in the model set command is only valid for TF models")
+
+
+def _check_gpus(first_gpu: int, num_gpus: int, period: bool = False) -> None:
+    """ValueError unless ``first_gpu >= 0`` and ``num_gpus >= 1`` (SmartRedis's messages:
+    the first ends with a period in some of its methods, ``period``, and not in others)."""
+    if first_gpu < 0:
+        raise ValueError("first_gpu must be a non-negative integer" + ("." if period else ""))
+    if num_gpus < 1:
+        raise ValueError("num_gpus must be a positive integer.")
 
 
 def _check_batching(batch_size: int, min_batch_size: int, min_batch_timeout: int) -> None:
-    """SmartRedis's checks of the batching options (RedisRuntimeError, as it raises)."""
-    for value, name in (
-        (batch_size, "batch_size"),
-        (min_batch_size, "min_batch_size"),
-        (min_batch_timeout, "min_batch_timeout"),
-    ):
-        typecheck(value, name, int)
-        if value < 0:
-            raise ValueError(f"Argument {name} must not be negative, got {value}")
+    """SmartRedis's batching checks: two refusals, and a warning on stderr."""
     if batch_size == 0 and (min_batch_size > 0 or min_batch_timeout > 0):
         raise RedisRuntimeError(
             "batch_size must be non-zero if min_batch_size or min_batch_timeout is used; "
             "otherwise batching will not be performed."
         )
-    if min_batch_size == 0 and min_batch_timeout > 0:
+    if min_batch_timeout > 0 and min_batch_size == 0:
         raise RedisRuntimeError(
             "min_batch_size must be non-zero if min_batch_timeout is used; otherwise the "
             "min_batch_timeout parameter is ignored."
         )
-    if min_batch_size > batch_size:
-        raise ValueError(
-            f"min_batch_size ({min_batch_size}) must not exceed batch_size ({batch_size})"
-        )
-
-
-def _model_options(
-    backend: str,
-    batch_size: int,
-    min_batch_size: int,
-    min_batch_timeout: int,
-    tag: str,
-    inputs: str | list[str] | None,
-    outputs: str | list[str] | None,
-) -> dict[str, t.Any]:
-    """The checked options of AI.MODELSTORE (keyword arguments of model_store_command)."""
-    _check_batching(batch_size, min_batch_size, min_batch_timeout)
-    typecheck(tag, "tag", str)
-    nodes = _name_list(inputs, "inputs"), _name_list(outputs, "outputs")
-    if backend not in inference.IO_BACKENDS and (nodes[0] or nodes[1]):
-        raise ValueError("INPUTS in the model set command is only valid for TF models")
-    return {
-        "tag": tag,
-        "batch_size": batch_size,
-        "min_batch_size": min_batch_size,
-        "min_batch_timeout": min_batch_timeout,
-        "inputs": nodes[0],
-        "outputs": nodes[1],
-    }
-
-
-def _gpu_range(first_gpu: int, num_gpus: int) -> list[int]:
-    """The GPUs ``first_gpu .. first_gpu + num_gpus - 1``, checked."""
-    typecheck(first_gpu, "first_gpu", int)
-    typecheck(num_gpus, "num_gpus", int)
-    if first_gpu < 0 or num_gpus < 1:
-        raise ValueError(f"first_gpu must be >= 0 and num_gpus >= 1, got {first_gpu}, {num_gpus}")
-    return list(range(first_gpu, first_gpu + num_gpus))
+    if min_batch_size > 0 and min_batch_timeout == 0:
+        sys.stderr.write(_BATCH_WARNING)
+        sys.stderr.flush()
 
 
 def _gpu_name(name: str, gpu: int) -> str:
@@ -121,42 +163,7 @@ def _gpu_name(name: str, gpu: int) -> str:
 
 def _gpu_for(offset: int, first_gpu: int, num_gpus: int) -> int:
     """The GPU a multi-GPU run with ``offset`` (e.g. an MPI rank) uses."""
-    typecheck(offset, "offset", int)
-    return _gpu_range(first_gpu, num_gpus)[offset % num_gpus]
-
-
-def _read_file(path: str, what: str) -> bytes:
-    """The bytes of a model or script file (RedisRuntimeError if it cannot be read)."""
-    typecheck(path, what, str)
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise RedisRuntimeError(f"Could not read {what} {path!r}: {exc.strerror or exc}") from None
-
-
-def _function_source(function: t.Callable[..., t.Any]) -> str:
-    """The source of a function, dedented (so a nested one compiles too), for TorchScript."""
-    if not callable(function):
-        raise TypeError(f"Argument function is of type {type(function)}, not a function")
-    try:
-        return textwrap.dedent(inspect.getsource(function))
-    except (OSError, TypeError) as exc:
-        raise ValueError(f"Cannot read the source of {function!r}: {exc}") from None
-
-
-def _check_model(name: str, model: bytes) -> None:
-    """Check a model's name and bytes."""
-    typecheck(name, "name", str)
-    check_name(name, "name")
-    typecheck(model, "model", (bytes, bytearray))
-
-
-def _check_script(name: str, script: str) -> None:
-    """Check a script's name and source."""
-    typecheck(name, "name", str)
-    check_name(name, "name")
-    typecheck(script, "script", str)
+    return first_gpu + offset % num_gpus
 
 
 class ModelMethods:
@@ -171,13 +178,11 @@ class ModelMethods:
     def _poll(self, check: t.Callable[[], bool], poll_frequency_ms: int, num_tries: int) -> bool:
         raise NotImplementedError
 
-    def _tensor_keys(
-        self, inputs: str | list[str] | None, outputs: str | list[str] | None
-    ) -> tuple[list[str], list[str]]:
+    def _tensor_keys(self, inputs: list[str], outputs: list[str]) -> tuple[list[str], list[str]]:
         """Input keys (read with the data source's prefix) and output keys (with SSKEYOUT)."""
         return (
-            [self._keys.tensor(n, True) for n in _name_list(inputs, "inputs")],
-            [self._keys.tensor(n, False) for n in _name_list(outputs, "outputs")],
+            [self._keys.tensor(n, True) for n in inputs],
+            [self._keys.tensor(n, False) for n in outputs],
         )
 
     def _model_key(self, name: str, on_db: bool) -> str:
@@ -202,47 +207,27 @@ class ModelMethods:
     ) -> None:
         """Store a model (TORCH, ONNX, TF or TFLITE bytes); it is loaded at once.
 
+        :param device: CPU, GPU or GPU:<n> (any case)
         :param batch_size: batch up to this many samples of concurrent calls (0: no batching)
         :param min_batch_size: wait for at least this many samples before running a batch
         :param min_batch_timeout: ms to wait for ``min_batch_size`` before running anyway
         :param inputs: input node names (TF only)
         :param outputs: output node names (TF only)
+        :raises TypeError: an argument of the wrong type, a device not starting with CPU or
+            GPU, or an unknown backend
+        :raises ValueError: an empty name, or node names for a backend other than TF
         :raises RedisRuntimeError: the model could not be loaded (the message says why), or
             min_batch_size/min_batch_timeout without batch_size
         """
-        self._set_model(
-            name,
-            model,
-            backend,
-            device,
-            batch_size,
-            min_batch_size,
-            min_batch_timeout,
-            tag,
-            inputs,
-            outputs,
-        )
-
-    def _set_model(
-        self,
-        name: str,
-        model: bytes,
-        backend: str,
-        device: str,
-        batch_size: int,
-        min_batch_size: int,
-        min_batch_timeout: int,
-        tag: str,
-        inputs: str | list[str] | None,
-        outputs: str | list[str] | None,
-    ) -> None:
-        """set_model without the API wrapper (shared with set_model_from_file)."""
-        _check_model(name, model)
-        backend, device = _check_backend(backend), _check_device(device)
-        options = _model_options(
-            backend, batch_size, min_batch_size, min_batch_timeout, tag, inputs, outputs
-        )
-        self._models.set_model(self._model_key(name, False), model, backend, device, options)
+        typecheck(name, "name", str)
+        typecheck(backend, "backend", str)
+        typecheck(device, "device", str)
+        _typecheck_batching(batch_size, min_batch_size, min_batch_timeout)
+        typecheck(tag, "tag", str)
+        device, backend = _check_device(device), _check_backend(backend)
+        nodes = _tensor_args(inputs, outputs)
+        batching = (batch_size, min_batch_size, min_batch_timeout)
+        self._store_model(name, _model_bytes(model), backend, device, None, batching, tag, nodes)
 
     @api
     def set_model_from_file(
@@ -258,19 +243,21 @@ class ModelMethods:
         inputs: str | list[str] | None = None,
         outputs: str | list[str] | None = None,
     ) -> None:
-        """Store the model in ``model_file`` (see :meth:`set_model`)."""
-        self._set_model(
-            name,
-            _read_file(model_file, "model_file"),
-            backend,
-            device,
-            batch_size,
-            min_batch_size,
-            min_batch_timeout,
-            tag,
-            inputs,
-            outputs,
-        )
+        """Store the model in ``model_file`` (see :meth:`set_model`).
+
+        :raises FileNotFoundError: there is no file ``model_file``
+        """
+        typecheck(name, "name", str)
+        typecheck(model_file, "model_file", str)
+        typecheck(backend, "backend", str)
+        typecheck(device, "device", str)
+        _typecheck_batching(batch_size, min_batch_size, min_batch_timeout)
+        typecheck(tag, "tag", str)
+        device, backend = _check_device(device), _check_backend(backend)
+        path = _check_file(model_file)
+        nodes = _tensor_args(inputs, outputs)
+        batching = (batch_size, min_batch_size, min_batch_timeout)
+        self._store_model(name, _read_file(path), backend, device, None, batching, tag, nodes)
 
     @api
     def set_model_multigpu(
@@ -288,48 +275,21 @@ class ModelMethods:
         outputs: str | list[str] | None = None,
     ) -> None:
         """Store one copy of a model per GPU, ``name.GPU:<n>`` for each of ``num_gpus`` GPUs
-        from ``first_gpu``, and ``name`` on device GPU."""
-        self._set_model_multigpu(
-            name,
-            model,
-            backend,
-            first_gpu,
-            num_gpus,
-            batch_size,
-            min_batch_size,
-            min_batch_timeout,
-            tag,
-            inputs,
-            outputs,
-        )
+        from ``first_gpu``, and ``name`` on device GPU.
 
-    def _set_model_multigpu(
-        self,
-        name: str,
-        model: bytes,
-        backend: str,
-        first_gpu: int,
-        num_gpus: int,
-        batch_size: int,
-        min_batch_size: int,
-        min_batch_timeout: int,
-        tag: str,
-        inputs: str | list[str] | None,
-        outputs: str | list[str] | None,
-    ) -> None:
-        """set_model_multigpu without the API wrapper (shared with its from_file form)."""
-        _check_model(name, model)
+        :raises ValueError: ``first_gpu < 0`` or ``num_gpus < 1`` (nothing is stored)
+        """
+        typecheck(name, "name", str)
+        typecheck(backend, "backend", str)
+        typecheck(first_gpu, "first_gpu", int)
+        typecheck(num_gpus, "num_gpus", int)
+        _typecheck_batching(batch_size, min_batch_size, min_batch_timeout)
+        typecheck(tag, "tag", str)
         backend = _check_backend(backend)
-        gpus = _gpu_range(first_gpu, num_gpus)
-        options = _model_options(
-            backend, batch_size, min_batch_size, min_batch_timeout, tag, inputs, outputs
-        )
-        for gpu in gpus:
-            key = self._model_key(_gpu_name(name, gpu), False)
-            self._models.set_model(key, model, backend, f"GPU:{gpu}", options)
-        self._models.set_model(
-            self._model_key(name, False), model, backend, MULTIGPU_DEVICE, options
-        )
+        nodes = _tensor_args(inputs, outputs)
+        batching = (batch_size, min_batch_size, min_batch_timeout)
+        gpus = (first_gpu, num_gpus)
+        self._store_model(name, _model_bytes(model), backend, None, gpus, batching, tag, nodes)
 
     @api
     def set_model_from_file_multigpu(
@@ -347,18 +307,57 @@ class ModelMethods:
         outputs: str | list[str] | None = None,
     ) -> None:
         """Store the model in ``model_file`` once per GPU (see :meth:`set_model_multigpu`)."""
-        self._set_model_multigpu(
-            name,
-            _read_file(model_file, "model_file"),
-            backend,
-            first_gpu,
-            num_gpus,
-            batch_size,
-            min_batch_size,
-            min_batch_timeout,
-            tag,
-            inputs,
-            outputs,
+        typecheck(name, "name", str)
+        typecheck(model_file, "model_file", str)
+        typecheck(backend, "backend", str)
+        typecheck(first_gpu, "first_gpu", int)
+        typecheck(num_gpus, "num_gpus", int)
+        _typecheck_batching(batch_size, min_batch_size, min_batch_timeout)
+        typecheck(tag, "tag", str)
+        backend = _check_backend(backend)
+        path = _check_file(model_file)
+        nodes = _tensor_args(inputs, outputs)
+        batching = (batch_size, min_batch_size, min_batch_timeout)
+        gpus = (first_gpu, num_gpus)
+        self._store_model(name, _read_file(path), backend, None, gpus, batching, tag, nodes)
+
+    def _store_model(
+        self,
+        name: str,
+        model: bytes,
+        backend: str,
+        device: str | None,
+        gpus: tuple[int, int] | None,
+        batching: tuple[int, int, int],
+        tag: str,
+        nodes: tuple[list[str], list[str]],
+    ) -> None:
+        """The set_model forms after their argument checks: the C++ client's checks, then the
+        store on ``device`` or (``gpus``: first GPU and count) once per GPU plus on GPU."""
+        _check_model_store(name, backend, *nodes)
+        if gpus is not None:
+            _check_gpus(*gpus)
+        else:
+            _check_device_name(t.cast(str, device))
+        _check_batching(*batching)
+        options = {
+            "tag": tag,
+            "batch_size": batching[0],
+            "min_batch_size": batching[1],
+            "min_batch_timeout": batching[2],
+            "inputs": nodes[0],
+            "outputs": nodes[1],
+        }
+        if gpus is None:
+            key = self._model_key(name, False)
+            self._models.set_model(key, model, backend, t.cast(str, device), options)
+            return
+        first_gpu, num_gpus = gpus
+        for gpu in range(first_gpu, first_gpu + num_gpus):
+            key = self._model_key(_gpu_name(name, gpu), False)
+            self._models.set_model(key, model, backend, f"GPU:{gpu}", options)
+        self._models.set_model(
+            self._model_key(name, False), model, backend, MULTIGPU_DEVICE, options
         )
 
     @api
@@ -380,7 +379,8 @@ class ModelMethods:
 
     @api
     def model_exists(self, name: str) -> bool:
-        """Whether a model (or anything else) is stored under the model key ``name``."""
+        """Whether a model or script is stored as ``name``: one EXISTS on its key (in a
+        cluster on the copy of the lowest slot range, as SmartRedis checks)."""
         return self._models.exists(self._model_key(name, True))
 
     @api
@@ -400,11 +400,23 @@ class ModelMethods:
     @api
     def delete_model_multigpu(self, name: str, first_gpu: int, num_gpus: int) -> None:
         """Remove the per-GPU copies of the model ``name`` and ``name`` itself."""
+        self._delete_multigpu(name, first_gpu, num_gpus, inference.model_del_command)
+
+    def _delete_multigpu(
+        self,
+        name: str,
+        first_gpu: int,
+        num_gpus: int,
+        command: t.Callable[[inference.Key], tuple[t.Any, ...]],
+    ) -> None:
+        """Remove the per-GPU copies of a model or script and the plain copy."""
         typecheck(name, "name", str)
-        for gpu in _gpu_range(first_gpu, num_gpus):
-            key = self._model_key(_gpu_name(name, gpu), True)
-            self._models.delete(key, inference.model_del_command)
-        self._models.delete(self._model_key(name, True), inference.model_del_command)
+        typecheck(first_gpu, "first_gpu", int)
+        typecheck(num_gpus, "num_gpus", int)
+        _check_gpus(first_gpu, num_gpus)
+        for gpu in range(first_gpu, first_gpu + num_gpus):
+            self._models.delete(self._model_key(_gpu_name(name, gpu), True), command)
+        self._models.delete(self._model_key(name, True), command)
 
     @api
     def run_model(
@@ -420,8 +432,9 @@ class ModelMethods:
         :raises RedisRuntimeError: the backend failed (its message says why)
         :raises RedisTimeoutError: no answer within SR_CMD_TIMEOUT
         """
-        key = self._model_key(name, True)
-        self._models.run_model(key, *self._tensor_keys(inputs, outputs))
+        typecheck(name, "name", str)
+        names = _tensor_args(inputs, outputs)
+        self._models.run_model(self._model_key(name, True), *self._tensor_keys(*names))
 
     @api
     def run_model_multigpu(
@@ -435,46 +448,77 @@ class ModelMethods:
     ) -> None:
         """Run the copy of model ``name`` on GPU ``first_gpu + offset % num_gpus``."""
         typecheck(name, "name", str)
+        typecheck(offset, "offset", int)
+        typecheck(first_gpu, "first_gpu", int)
+        typecheck(num_gpus, "num_gpus", int)
+        names = _tensor_args(inputs, outputs)
+        _check_gpus(first_gpu, num_gpus, period=True)
         key = self._model_key(_gpu_name(name, _gpu_for(offset, first_gpu, num_gpus)), True)
-        self._models.run_model(key, *self._tensor_keys(inputs, outputs))
+        self._models.run_model(key, *self._tensor_keys(*names))
 
     # -- scripts --------------------------------------------------------------------------------
     @api
     def set_script(self, name: str, script: str, device: str = "CPU") -> None:
         """Store TorchScript source; its functions can then be called with run_script.
 
+        :raises TypeError: an argument of the wrong type, or a device not starting with CPU
+            or GPU
         :raises RedisRuntimeError: the source does not compile (the message says why)
         """
-        self._set_script(name, script, device)
+        typecheck(name, "name", str)
+        typecheck(script, "script", str)
+        typecheck(device, "device", str)
+        self._set_script(name, script, _check_device(device))
 
     def _set_script(self, name: str, script: str, device: str) -> None:
-        """set_script without the API wrapper (shared with its file and function forms)."""
-        _check_script(name, script)
-        self._models.set_script(self._model_key(name, False), script, _check_device(device))
+        """Store a checked script on ``device`` (after the C++ client's device check)."""
+        _check_device_name(device)
+        check_name(name, "name")
+        self._models.set_script(self._model_key(name, False), script, device)
 
     @api
     def set_script_from_file(self, name: str, file: str, device: str = "CPU") -> None:
-        """Store the TorchScript source in ``file``."""
-        self._set_script(name, _read_file(file, "file").decode(), device)
+        """Store the TorchScript source in ``file``.
+
+        :raises FileNotFoundError: there is no file ``file``
+        """
+        typecheck(name, "name", str)
+        typecheck(file, "file", str)
+        typecheck(device, "device", str)
+        device = _check_device(device)
+        path = _check_file(file)
+        self._set_script(name, _read_file(path).decode(), device)
 
     @api
     def set_function(
         self, name: str, function: t.Callable[..., t.Any], device: str = "CPU"
     ) -> None:
         """Store a Python function as TorchScript; call it by its own name with run_script."""
+        typecheck(name, "name", str)
+        typecheck(device, "device", str)
+        _check_callable(function)
+        device = _check_device(device)
         self._set_script(name, _function_source(function), device)
 
     def _set_script_multigpu(self, name: str, script: str, first_gpu: int, num_gpus: int) -> None:
-        """set_script_multigpu without the API wrapper (shared with its other forms)."""
-        _check_script(name, script)
-        for gpu in _gpu_range(first_gpu, num_gpus):
+        """Store a checked script once per GPU and on device GPU."""
+        _check_gpus(first_gpu, num_gpus, period=True)
+        check_name(name, "name")
+        for gpu in range(first_gpu, first_gpu + num_gpus):
             key = self._model_key(_gpu_name(name, gpu), False)
             self._models.set_script(key, script, f"GPU:{gpu}")
         self._models.set_script(self._model_key(name, False), script, MULTIGPU_DEVICE)
 
     @api
     def set_script_multigpu(self, name: str, script: str, first_gpu: int, num_gpus: int) -> None:
-        """Store one copy of a script per GPU, ``name.GPU:<n>``, and ``name`` on device GPU."""
+        """Store one copy of a script per GPU, ``name.GPU:<n>``, and ``name`` on device GPU.
+
+        :raises ValueError: ``first_gpu < 0`` or ``num_gpus < 1`` (nothing is stored)
+        """
+        typecheck(name, "name", str)
+        typecheck(script, "script", str)
+        typecheck(first_gpu, "first_gpu", int)
+        typecheck(num_gpus, "num_gpus", int)
         self._set_script_multigpu(name, script, first_gpu, num_gpus)
 
     @api
@@ -482,13 +526,22 @@ class ModelMethods:
         self, name: str, file: str, first_gpu: int, num_gpus: int
     ) -> None:
         """Store the script in ``file`` once per GPU."""
-        self._set_script_multigpu(name, _read_file(file, "file").decode(), first_gpu, num_gpus)
+        typecheck(name, "name", str)
+        typecheck(file, "file", str)
+        typecheck(first_gpu, "first_gpu", int)
+        typecheck(num_gpus, "num_gpus", int)
+        path = _check_file(file)
+        self._set_script_multigpu(name, _read_file(path).decode(), first_gpu, num_gpus)
 
     @api
     def set_function_multigpu(
         self, name: str, function: t.Callable[..., t.Any], first_gpu: int, num_gpus: int
     ) -> None:
         """Store a Python function as TorchScript once per GPU."""
+        typecheck(name, "name", str)
+        typecheck(first_gpu, "first_gpu", int)
+        typecheck(num_gpus, "num_gpus", int)
+        _check_callable(function)
         self._set_script_multigpu(name, _function_source(function), first_gpu, num_gpus)
 
     @api
@@ -510,11 +563,7 @@ class ModelMethods:
     @api
     def delete_script_multigpu(self, name: str, first_gpu: int, num_gpus: int) -> None:
         """Remove the per-GPU copies of the script ``name`` and ``name`` itself."""
-        typecheck(name, "name", str)
-        for gpu in _gpu_range(first_gpu, num_gpus):
-            key = self._model_key(_gpu_name(name, gpu), True)
-            self._models.delete(key, inference.script_del_command)
-        self._models.delete(self._model_key(name, True), inference.script_del_command)
+        self._delete_multigpu(name, first_gpu, num_gpus, inference.script_del_command)
 
     @api
     def run_script(
@@ -528,9 +577,11 @@ class ModelMethods:
 
         :raises RedisRuntimeError: the script failed (its message says why)
         """
+        typecheck(name, "name", str)
         typecheck(fn_name, "fn_name", str)
+        names = _tensor_args(inputs, outputs)
         key = self._model_key(name, True)
-        self._models.run_script(key, fn_name, *self._tensor_keys(inputs, outputs))
+        self._models.run_script(key, fn_name, *self._tensor_keys(*names))
 
     @api
     def run_script_multigpu(
@@ -546,8 +597,13 @@ class ModelMethods:
         """Call the copy of script ``name`` on GPU ``first_gpu + offset % num_gpus``."""
         typecheck(name, "name", str)
         typecheck(fn_name, "fn_name", str)
+        typecheck(offset, "offset", int)
+        typecheck(first_gpu, "first_gpu", int)
+        typecheck(num_gpus, "num_gpus", int)
+        names = _tensor_args(inputs, outputs)
+        _check_gpus(first_gpu, num_gpus)
         key = self._model_key(_gpu_name(name, _gpu_for(offset, first_gpu, num_gpus)), True)
-        self._models.run_script(key, fn_name, *self._tensor_keys(inputs, outputs))
+        self._models.run_script(key, fn_name, *self._tensor_keys(*names))
 
     # -- statistics -----------------------------------------------------------------------------
     @api
@@ -559,9 +615,9 @@ class ModelMethods:
         As SmartRedis: ``key`` is used as given (no ensemble prefix), and each dict maps
         key, type, backend, device, tag, duration (µs), samples, calls and errors to strings.
         With ``reset_stat`` the statistics are returned, then zeroed.
+
+        :raises TypeError: ``address`` is not a list (of "host:port" strings)
         """
-        if isinstance(address, str):
-            address = [address]
         typecheck(address, "address", list)
         typecheck(key, "key", str)
         typecheck(reset_stat, "reset_stat", bool)

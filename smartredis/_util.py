@@ -37,28 +37,32 @@ def api(func: F) -> F:
 
     Server error replies map through the table in :mod:`smartredis.error`; a database that
     cannot be reached gives RedisConnectionError, one that stops answering RedisTimeoutError.
+    The method is named ``<class>.<function>``, the class being that of the first argument
+    (or the first argument itself when it is a class: a classmethod).
     """
 
     @functools.wraps(func)
     def wrapper(self: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        def method() -> str:
+            owner = self if isinstance(self, type) else type(self)
+            return f"{owner.__name__}.{func.__name__}"
+
         try:
             return func(self, *args, **kwargs)
         except RedisReplyError as exc:
             if exc.method:
                 raise
-            method = f"{type(self).__name__}.{func.__name__}"
-            new = type(exc)(exc.cpp_error, method, exc.key)
+            new = type(exc)(exc.cpp_error, method(), exc.key)
             raise new.with_traceback(exc.__traceback__) from exc.__cause__
         except ReplyError as exc:
-            raise from_reply(exc, f"{type(self).__name__}.{func.__name__}") from None
+            raise from_reply(exc, method()) from None
         except (ServerUnavailable, AddressError) as exc:
             raise RedisConnectionError(str(exc)) from exc
         except ServerTimeout as exc:
-            raise RedisTimeoutError(str(exc), f"{type(self).__name__}.{func.__name__}") from exc
+            raise RedisTimeoutError(str(exc), method()) from exc
         except TensorFormatError as exc:
-            raise RedisRuntimeError(str(exc), f"{type(self).__name__}.{func.__name__}") from None
+            raise RedisRuntimeError(str(exc), method()) from None
         except ProtocolError as exc:
-            method = f"{type(self).__name__}.{func.__name__}"
-            raise RedisInternalError(f"Protocol error: {exc}", method) from exc
+            raise RedisInternalError(f"Protocol error: {exc}", method()) from exc
 
     return t.cast(F, wrapper)

@@ -6,6 +6,7 @@ as in :mod:`smartredis._datasets`; key names follow :mod:`smartredis._keys`.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 import typing as t
@@ -60,8 +61,9 @@ class Client(SRObject, ModelMethods):
     ``Client(config_options=None, logger_name="Default")`` reads its settings from the
     environment (``SSDB``, ``SR_DB_TYPE``...; suffixed through
     ``ConfigOptions.create_from_environment(suffix)``).
-    ``Client(cluster=None, address=None, logger_name="Default")`` names the database directly;
-    ``cluster=None`` takes the type from ``SR_DB_TYPE``.
+    ``Client(cluster, address=None, logger_name="Default")`` names the database directly (the
+    address is put in this process's ``SSDB``, as SmartRedis does; without one, ``SSDB`` must
+    be set); ``cluster=None`` takes the type from ``SR_DB_TYPE``.
 
     A Client may be shared by threads: it keeps one connection per database node, and each
     command holds that connection from send to reply, so commands from several threads to
@@ -72,26 +74,35 @@ class Client(SRObject, ModelMethods):
         """Connect to the database (see the class doc for the two forms).
 
         :raises RedisConnectionError: the database is not reachable within SR_CONN_TIMEOUT,
-            or its address is missing, malformed or does not resolve
-        :raises TypeError: arguments of neither form
+            its address is missing, malformed or does not resolve, or (address form) there
+            is neither an address nor SSDB
+        :raises TypeError: arguments of neither form, or an unknown keyword
         """
-        if (a and isinstance(a[0], bool)) or (not a and ({"address", "cluster"} & kw.keys())):
+        if a and isinstance(a[0], bool):
+            unknown = next((k for k in kw if k not in ("cluster", "address", "logger_name")), None)
+            if unknown is not None:
+                raise TypeError(f"__init__() got an unexpected keyword argument '{unknown}'")
             self._from_address(*a, **kw)
-        elif not a or a[0] is None or isinstance(a[0], ConfigOptions):
-            self._from_options(*a, **kw)
-        else:
+        elif a and not (a[0] is None or isinstance(a[0], ConfigOptions)):
             raise TypeError(f"Invalid type for argument 0: {type(a[0])}")
+        elif not a and ({"address", "cluster"} & kw.keys()):
+            self._from_address(*a, **kw)
+        else:
+            self._from_options(*a, **kw)
 
     def _from_address(
-        self, cluster: bool | None = None, address: str | None = None, logger_name: str = "Default"
+        self, cluster: bool | None, address: str | None = None, logger_name: str = "Default"
     ) -> None:
+        """The driver form: as SmartRedis, a given address becomes this process's SSDB."""
         if cluster is not None:
             typecheck(cluster, "cluster", bool)
-        options = ConfigOptions.create_from_environment("")
         if address is not None:
             typecheck(address, "address", str)
-            options.override_string_option("SSDB", address)
-        self._connect(options, cluster, logger_name)
+        if address:
+            os.environ["SSDB"] = address
+        if "SSDB" not in os.environ:
+            raise RedisConnectionError("Could not connect to database. $SSDB not set")
+        self._connect(ConfigOptions.create_from_environment(""), cluster, logger_name)
 
     def _from_options(
         self, config_options: ConfigOptions | None = None, logger_name: str = "Default"
@@ -521,13 +532,13 @@ class Client(SRObject, ModelMethods):
         return node
 
     def _on_nodes(self, addresses: list[str], *command: str) -> list[t.Any]:
-        typecheck(addresses, "addresses", list)
         nodes = [self._node(address) for address in addresses]
         return [self._server.execute_at(node, *command) for node in nodes]
 
     @api
     def get_db_node_info(self, addresses: list[str]) -> list[dict[str, t.Any]]:
         """INFO EVERYTHING of each node, as ``{section: {field: value}}``."""
+        typecheck(addresses, "addresses", list)
         replies = self._on_nodes(addresses, "INFO", "EVERYTHING")
         return [_parse_info(bytes(reply).decode(), sections=True) for reply in replies]
 
@@ -537,6 +548,7 @@ class Client(SRObject, ModelMethods):
 
         :raises RedisRuntimeError: the database is not a cluster
         """
+        typecheck(addresses, "addresses", list)
         if not self._server.is_cluster:
             raise RedisRuntimeError("Cannot run on non-cluster environment")
         replies = self._on_nodes(addresses, "CLUSTER", "INFO")
@@ -545,11 +557,13 @@ class Client(SRObject, ModelMethods):
     @api
     def flush_db(self, addresses: list[str]) -> None:
         """Delete every key on each node."""
+        typecheck(addresses, "addresses", list)
         self._on_nodes(addresses, "FLUSHDB")
 
     @api
     def save(self, addresses: list[str]) -> None:
         """Write a snapshot (SAVE) on each node."""
+        typecheck(addresses, "addresses", list)
         self._on_nodes(addresses, "SAVE")
 
     @api

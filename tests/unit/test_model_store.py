@@ -384,19 +384,96 @@ def test_multigpu_objects_are_stored_per_gpu_and_once_more_on_gpu():
 
 
 def test_model_arguments_are_checked_as_smartredis_does():
-    client = FakeClient(FakeStandalone())
+    router = FakeStandalone()
+    client = FakeClient(router)
     with pytest.raises(RedisRuntimeError, match="batch_size must be non-zero"):
         client.set_model("m", b"x", "TORCH", min_batch_size=2)
     with pytest.raises(RedisRuntimeError, match="min_batch_size must be non-zero"):
         client.set_model("m", b"x", "TORCH", batch_size=2, min_batch_timeout=5)
-    with pytest.raises(ValueError, match="only valid for TF"):
-        client.set_model("m", b"x", "TORCH", inputs=["a"])
-    with pytest.raises(ValueError, match="CAFFE"):
-        client.set_model("m", b"x", "CAFFE")
-    with pytest.raises(ValueError, match="TPU"):
-        client.set_model("m", b"x", "TORCH", device="TPU")
-    with pytest.raises(ValueError, match="num_gpus"):
+    with pytest.raises(ValueError, match="^INPUTS in the model set command is only valid for TF"):
+        client.set_model("m", b"x", "TFLITE", inputs=["a"])
+    with pytest.raises(ValueError, match="^OUTPUTS in the model set command"):
+        client.set_model("m", b"x", "TORCH", outputs="a")
+    with pytest.raises(TypeError, match="^Backend type CAFFE unsupported$"):
+        client.set_model("m", b"x", "caffe")
+    with pytest.raises(TypeError, match="^Device argument must start with either CPU or GPU$"):
+        client.set_model("m", b"x", "caffe", device="TPU")  # the device is checked first
+    with pytest.raises(RedisRuntimeError, match="CPUX is not a valid device."):
+        client.set_model("m", b"x", "TORCH", device="cpux")
+    with pytest.raises(ValueError, match="^name is a required parameter of set_model.$"):
+        client.set_model("", b"x", "TORCH")
+    with pytest.raises(TypeError, match="Argument was of type <class 'int'>"):
+        client.set_model("m", b"x", "TORCH", inputs=3)
+    with pytest.raises(ValueError, match="^num_gpus must be a positive integer.$"):
         client.set_model_multigpu("m", b"x", "TORCH", 0, 0)
+    with pytest.raises(ValueError, match="^first_gpu must be a non-negative integer$"):
+        client.set_model_multigpu("m", b"x", "TORCH", -1, 1)
+    with pytest.raises(TypeError, match="num_gpus"):  # every type check comes first
+        client.set_model_multigpu("m", b"x", "TORCH", -1, "2")
+    with pytest.raises(TypeError, match="batch_size"):
+        client.set_model_multigpu("m", b"x", "TORCH", -1, 0, batch_size=None)
+    assert _ai(router) == []  # nothing reached the database
+
+
+def test_only_smartredis_batching_checks_remain(capfd):
+    router = FakeStandalone()
+    client = FakeClient(router)
+    client.set_model("neg", b"x", "TORCH", batch_size=-1)  # only positive values are sent
+    client.set_model("big", b"x", "TORCH", batch_size=2, min_batch_size=4, min_batch_timeout=1)
+    assert capfd.readouterr().err == ""
+    client.set_model("warn", b"x", "TORCH", batch_size=4, min_batch_size=2)
+    assert capfd.readouterr().err == (
+        "WARNING: min_batch_timeout was not set when a non-zero min_batch_size was selected. \n"
+        "Setting a small value (~10ms) for min_batch_timeout may improve performance\n"
+    )
+    sent = _ai(router)
+    assert [c[1] for c in sent] == [b"neg", b"big", b"warn"]
+    assert b"BATCHSIZE" not in sent[0] and b"MINBATCHSIZE" in sent[1]
+
+
+def test_gpu_ranges_are_refused_before_anything_is_sent(tmp_path):
+    router = FakeStandalone()
+    client = FakeClient(router)
+    script = "def f(x):\n    return x\n"
+    (tmp_path / "s.txt").write_text(script)
+    calls = [
+        (lambda: client.set_script_multigpu("s", script, -1, 1), "integer."),
+        (lambda: client.set_script_from_file_multigpu("s", str(tmp_path / "s.txt"), 0, 0), "."),
+        (lambda: client.run_model_multigpu("m", 0, -1, 1), "integer."),
+        (lambda: client.run_script_multigpu("s", "f", [], [], 0, -1, 1), "integer"),
+        (lambda: client.delete_model_multigpu("m", -1, 1), "integer"),
+        (lambda: client.delete_script_multigpu("s", 0, 0), "."),
+    ]
+    for call, ending in calls:
+        with pytest.raises(ValueError) as info:
+            call()
+        assert str(info.value).endswith(ending)
+    assert router.sent() == []
+
+
+def test_missing_files_raise_file_not_found_first(tmp_path):
+    client = FakeClient(FakeStandalone())
+    missing = str(tmp_path / "none.pt")
+    with pytest.raises(FileNotFoundError, match="none.pt"):
+        client.set_model_from_file("m", missing, "TORCH")
+    with pytest.raises(FileNotFoundError):
+        client.set_model_from_file_multigpu("m", missing, "TORCH", -1, 0)
+    with pytest.raises(FileNotFoundError):
+        client.set_script_from_file("s", missing)
+    with pytest.raises(FileNotFoundError):
+        client.set_script_from_file_multigpu("s", missing, -1, 0)
+    with pytest.raises(TypeError, match="Device"):  # the device before the file
+        client.set_model_from_file("m", missing, "TORCH", device="TPU")
+
+
+def test_function_and_address_arguments():
+    client = FakeClient(FakeStandalone())
+    with pytest.raises(TypeError, match="^Argument provided for function, <class 'int'>, is not"):
+        client.set_function("f", 3)
+    with pytest.raises(TypeError, match="Device argument"):
+        client.set_function("f", lambda x: x, device="TPU")
+    with pytest.raises(TypeError, match="Argument address is of type <class 'str'>"):
+        client.get_ai_info("127.0.0.1:6379", "m")
 
 
 def test_functions_are_sent_as_dedented_source_and_devices_upper_cased():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -54,7 +55,7 @@ def test_constructor_forms(standalone_db, monkeypatch):
     address = standalone_db.addresses[0]
     _round_trip(Client(False, address))
     _round_trip(Client(cluster=False, address=address, logger_name="legacy"))
-    _round_trip(Client(address=address))  # type from SR_DB_TYPE
+    _round_trip(Client(cluster=None, address=address))  # type from SR_DB_TYPE
     _round_trip(Client(None))
     _round_trip(Client(None, "named"))
     _round_trip(Client(ConfigOptions.create_from_environment(""), logger_name="opts"))
@@ -72,6 +73,27 @@ def test_constructor_argument_errors(standalone_db):
         Client(ConfigOptions.create_from_environment(""), unknown=1)
     with pytest.raises(RedisRuntimeError, match="factory"):
         Client(ConfigOptions())
+    with pytest.raises(
+        TypeError, match="^__init__\\(\\) got an unexpected keyword argument 'nodes'$"
+    ):
+        Client(False, address=standalone_db.addresses[0], nodes=3)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'nodes'"):
+        Client(cluster=False, nodes=3)
+    with pytest.raises(TypeError, match="cluster"):  # as SmartRedis: the form needs cluster
+        Client(address=standalone_db.addresses[0])
+
+
+def test_address_form_sets_ssdb_as_smartredis_does(standalone_db, monkeypatch):
+    address = standalone_db.addresses[0]
+    monkeypatch.delenv("SSDB")
+    with pytest.raises(
+        RedisConnectionError, match=r"^Could not connect to database. \$SSDB not set"
+    ):
+        Client(False)
+    _round_trip(Client(False, address))
+    assert os.environ["SSDB"] == address  # what a later Client() connects to
+    _round_trip(Client())
+    _round_trip(Client(False, ""))  # an empty address leaves SSDB as it is
 
 
 def test_legacy_cluster_form_discovers_every_shard(cluster_db):

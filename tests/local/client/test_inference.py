@@ -10,6 +10,8 @@ import pytest
 
 from smartredis import Client
 from smartredis.error import RedisKeyError, RedisReplyError, RedisRuntimeError
+from smartredis.wire.connection import Connection
+from smartredis.wire.slots import hash_slot
 
 torch = pytest.importorskip("torch")
 ort = pytest.importorskip("onnxruntime")
@@ -169,9 +171,9 @@ def test_bad_inputs_give_clear_errors(standalone_db, mlp):
     with pytest.raises(RedisRuntimeError, match="(?i)torch|pytorch|archive|zip"):
         client.set_model("junk", b"not a model", "TORCH")
     assert not client.model_exists("junk")
-    with pytest.raises(ValueError, match="CAFFE"):
+    with pytest.raises(TypeError, match="Backend type CAFFE unsupported"):
         client.set_model("m", b"x", "CAFFE")
-    with pytest.raises(ValueError, match="TPU"):
+    with pytest.raises(TypeError, match="Device argument must start with either CPU or GPU"):
         client.set_model("m", b"x", "TORCH", device="TPU")
     client.set_model("mlp", _torchscript(mlp), "TORCH")
     client.put_tensor("x", np.ones((2, 8), dtype=np.float32))
@@ -221,3 +223,66 @@ def test_concurrent_runs_on_one_input_in_a_cluster(cluster_db, mlp):
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_batching_warning_and_refusals(standalone_db, mlp, capfd):
+    """SmartRedis's batching checks: a min_batch_size without a timeout warns on stderr and
+    the model is stored; the two refusals store nothing."""
+    client = Client()
+    blob = _torchscript(mlp)
+    client.set_model("warned", blob, "TORCH", batch_size=4, min_batch_size=2)
+    assert "WARNING: min_batch_timeout was not set" in capfd.readouterr().err
+    assert client.model_exists("warned")
+    with pytest.raises(RedisRuntimeError, match="batch_size must be non-zero"):
+        client.set_model("refused", blob, "TORCH", min_batch_timeout=10)
+    with pytest.raises(RedisRuntimeError, match="min_batch_size must be non-zero"):
+        client.set_model("refused", blob, "TORCH", batch_size=4, min_batch_timeout=10)
+    assert not client.model_exists("refused")
+
+
+def test_bad_gpu_ranges_and_missing_files_store_nothing(any_db, mlp, tmp_path):
+    client = Client()
+    blob = _torchscript(mlp)
+    with pytest.raises(ValueError, match="first_gpu must be a non-negative integer"):
+        client.set_model_multigpu("m", blob, "TORCH", -1, 1)
+    with pytest.raises(ValueError, match="num_gpus must be a positive integer"):
+        client.set_script_multigpu("s", SCRIPT, 0, 0)
+    with pytest.raises(FileNotFoundError, match=str(tmp_path / "none.pt")):
+        client.set_model_from_file("m", str(tmp_path / "none.pt"), "TORCH")
+    with pytest.raises(FileNotFoundError):
+        client.set_script_from_file("s", "none.txt")
+    nodes = client.get_db_node_info(any_db.addresses)
+    assert all("db0" not in node["Keyspace"] for node in nodes)
+
+
+def test_model_exists_is_one_exists_on_the_model_key(any_db, mlp, monkeypatch):
+    """As SmartRedis: EXISTS on the model key (prefixed only with model prefixing on); in a
+    cluster on the copy ``{P}.<name>`` of the lowest slot range."""
+    client = Client()
+    client.put_tensor("plain", np.zeros(1, dtype=np.float32))  # a key that is not a model
+    assert client.model_exists("plain") is (not any_db.cluster)
+    monkeypatch.setenv("SSKEYIN", "ens0")
+    monkeypatch.setenv("SSKEYOUT", "ens0")
+    ensemble = Client()
+    ensemble.use_model_ensemble_prefix(True)
+    ensemble.set_model("mlp", _torchscript(mlp), "TORCH")
+    assert ensemble.model_exists("mlp") and ensemble.poll_model("mlp", 10, 1)
+    assert not client.model_exists("mlp") and client.model_exists("ens0.mlp")
+    if any_db.cluster:
+        keys = [k for a in any_db.addresses for k in _keys_at(a) if k.endswith(b"}.ens0.mlp")]
+        assert len(keys) == 3  # one copy per shard
+        first = min(keys, key=lambda k: hash_slot(k))
+        _delete_at(any_db.addresses, first)
+        assert not ensemble.model_exists("mlp")  # the others are not looked at
+
+
+def _keys_at(address: str) -> list[bytes]:
+    with Connection(address, timeout=5.0) as conn:
+        return list(conn.execute("KEYS", "*"))
+
+
+def _delete_at(addresses: list[str], key: bytes) -> None:
+    for address in addresses:
+        with Connection(address, timeout=5.0) as conn:
+            if key in conn.execute("KEYS", "*"):
+                conn.execute("DEL", key)

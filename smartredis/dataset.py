@@ -44,6 +44,38 @@ class Dataset(SRObject):
             lines += [f"  {name}:", f"    type: {self._metadata.type_name(name)}"]
         return "\n".join(lines)
 
+    # SmartRedis's wrapper keeps a dataset's contents in a compiled PyDataset object, which
+    # these three hand around. Ours holds its contents itself, so the Dataset plays that
+    # object's part: get_data returns the dataset, and the other two take a Dataset (also
+    # what our get_dataset and get_datasets_from_list return, where SmartRedis's may return
+    # PyDatasets that scripts pass to from_pybind).
+    @staticmethod
+    def from_pybind(dataset: Dataset) -> Dataset:
+        """A new Dataset sharing the contents (name, tensors, metadata) of ``dataset``.
+
+        :raises TypeError: not a Dataset
+        """
+        typecheck(dataset, "dataset", Dataset)
+        new_dataset = Dataset(dataset.get_name())
+        new_dataset.set_data(dataset)
+        return new_dataset
+
+    @api
+    def get_data(self) -> Dataset:
+        """The object holding this dataset's contents: the dataset itself."""
+        return self
+
+    @api
+    def set_data(self, dataset: Dataset) -> None:
+        """Share the contents of ``dataset`` (its name too): changes to either show in both.
+
+        :raises TypeError: not a Dataset
+        """
+        typecheck(dataset, "dataset", Dataset)
+        self._lname, self._name = dataset._lname, dataset._name
+        self._tensors, self._codes = dataset._tensors, dataset._codes
+        self._metadata = dataset._metadata
+
     @api
     def get_name(self) -> str:
         """The dataset's name."""

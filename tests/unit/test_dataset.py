@@ -151,3 +151,24 @@ def test_fields_round_trip():
 def test_damaged_fields(value):
     with pytest.raises(RedisRuntimeError, match="field f"):
         decode_field("f", value)
+
+
+def test_from_pybind_get_data_and_set_data_share_a_datasets_contents():
+    """Ours has no PyDataset: the Dataset is its own data object (see Dataset.get_data)."""
+    source = Dataset("source")
+    source.add_tensor("t", np.arange(3))
+    assert source.get_data() is source
+    copy = Dataset.from_pybind(source.get_data())
+    assert copy is not source and copy.get_name() == "source"
+    source.add_meta_string("later", "seen by both")
+    assert copy.get_meta_strings("later") == ["seen by both"]
+    target = Dataset("target")
+    target.set_data(copy)
+    assert target.get_name() == "source" and target.get_tensor_names() == ["t"]
+    dataset_type = "<class 'smartredis.dataset.Dataset'>"
+    with pytest.raises(
+        TypeError, match=f"Argument dataset is of type <class 'int'>, not {dataset_type}"
+    ):
+        Dataset.from_pybind(3)
+    with pytest.raises(TypeError, match="Argument dataset"):
+        target.set_data({"t": np.arange(3)})

@@ -13,7 +13,7 @@ import sys
 import typing as t
 from dataclasses import dataclass
 
-from . import clean, dbcli, info, install, teardown, validate
+from . import clean, dashboard, dbcli, info, install, teardown, validate
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ COMMANDS = (
     Command("validate", validate.HELP, validate.run, validate.configure),
     Command("info", info.HELP, info.run),
     Command("teardown", teardown.HELP, teardown.run, teardown.configure),
+    Command("dashboard", dashboard.HELP, dashboard.run, dashboard.configure),
+    Command("report", dashboard.REPORT_HELP, dashboard.run_report, dashboard.configure_report),
 )
 
 

@@ -140,3 +140,96 @@ def find_ai_module() -> AIModule:
     if library is None:
         return AIModule(None, aimodule.build_failure())
     return AIModule(library, "")
+
+
+class SmartSimConfig:
+    """``CONFIG``: SmartSim 0.8's configuration object, for scripts that read it.
+
+    Each attribute is read from the environment when asked, as SmartSim's are, and answers
+    what this library uses: the server binary, the AI module in RedisAI's place, the
+    workload-manager polling interval. The ``test_*`` ones are the SMARTSIM_TEST_* settings
+    that SmartSim's own test suites read, with SmartSim's defaults.
+    """
+
+    @property
+    def log_level(self) -> str:
+        """SMARTSIM_LOG_LEVEL (default info)."""
+        return get_config().log_level
+
+    @property
+    def jm_interval(self) -> float:
+        """Seconds between status queries to a workload manager (SMARTSIM_JM_INTERVAL)."""
+        return get_config().wlm_poll_interval
+
+    @property
+    def wlm_trials(self) -> int:
+        """SMARTSIM_WLM_TRIALS (default 10), as SmartSim reads it."""
+        return int(os.environ.get("SMARTSIM_WLM_TRIALS") or 10)
+
+    @property
+    def database_exe(self) -> str:
+        """The database server binary (see :func:`find_database_exe`)."""
+        return find_database_exe()
+
+    @property
+    def redisai(self) -> str:
+        """The module giving the database the AI.* commands (here in RedisAI's place).
+
+        :raises SSConfigError: there is none (the message says why)
+        """
+        module = find_ai_module()
+        if module.path is None:
+            raise SSConfigError(f"The AI module is not available: {module.reason}")
+        return module.path
+
+    @property
+    def telemetry_enabled(self) -> bool:
+        """False: this library runs no telemetry monitor."""
+        return False
+
+    @property
+    def test_launcher(self) -> str:
+        """SMARTSIM_TEST_LAUNCHER (default local)."""
+        return os.environ.get("SMARTSIM_TEST_LAUNCHER", "local")
+
+    @property
+    def test_device(self) -> str:
+        """SMARTSIM_TEST_DEVICE (default CPU)."""
+        return os.environ.get("SMARTSIM_TEST_DEVICE", "CPU")
+
+    @property
+    def test_num_gpus(self) -> int:
+        """SMARTSIM_TEST_NUM_GPUS (default 1)."""
+        return int(os.environ.get("SMARTSIM_TEST_NUM_GPUS") or 1)
+
+    @property
+    def test_port(self) -> int:
+        """SMARTSIM_TEST_PORT (default 6780)."""
+        return int(os.environ.get("SMARTSIM_TEST_PORT") or 6780)
+
+    @property
+    def test_account(self) -> str | None:
+        """SMARTSIM_TEST_ACCOUNT (default none)."""
+        return os.environ.get("SMARTSIM_TEST_ACCOUNT")
+
+    @property
+    def test_interface(self) -> list[str]:
+        """SMARTSIM_TEST_INTERFACE (comma-separated), else this machine's high-speed network
+        interfaces as SmartSim picks them (ipogif0, the hsn* ones, ib0), else lo."""
+        configured = os.environ.get("SMARTSIM_TEST_INTERFACE")
+        if configured:
+            return configured.split(",")
+        import psutil
+
+        interfaces = psutil.net_if_addrs()
+        if "ipogif0" in interfaces:
+            return ["ipogif0"]
+        if "hsn0" in interfaces:
+            return [name for name in interfaces if name.startswith("hsn")]
+        if "ib0" in interfaces:
+            return ["ib0"]
+        return ["lo"]
+
+
+CONFIG = SmartSimConfig()
+"""SmartSim's ``smartsim._core.config.CONFIG``."""

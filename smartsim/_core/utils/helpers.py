@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
 
+# SmartSim has init_default here too; the one implementation is smartredis.util's.
+from smartredis.util import init_default as init_default
 from smartsim.error import ExecutableNotFoundError
 
 
@@ -34,17 +37,6 @@ def expand_exe_path(exe: str) -> str:
     raise ExecutableNotFoundError(
         f"Could not locate executable {exe!r}: it is not on PATH and is not a file path"
     )
-
-
-def init_default(
-    default: object, init_value: object, expected_type: type | tuple[type, ...] | None = None
-) -> object:
-    """Return ``init_value`` or ``default`` when it is None, checking its type if asked."""
-    if init_value is None:
-        return default
-    if expected_type is not None and not isinstance(init_value, expected_type):
-        raise TypeError(f"Argument was of type {type(init_value)}, not {expected_type}")
-    return init_value
 
 
 def fmt_walltime(hours: int, minutes: int, seconds: int) -> str:
@@ -80,3 +72,18 @@ def refuse_control_characters(text: str, what: str) -> str:
             f"contains {char!r}"
         )
     return text
+
+
+_INFERENCE_BACKENDS = ("tensorflow", "torch", "onnxruntime")
+"""SmartSim's names of the ML backends, which are also the Python packages the inference
+worker imports for them (smartsim._core.inference.backends)."""
+
+
+def installed_redisai_backends(backends_path: str | None = None) -> set[str]:
+    """The ML backends the database's inference workers can load here: those of tensorflow,
+    torch and onnxruntime whose package is importable (the workers run this Python).
+
+    :param backends_path: SmartSim's directory of RedisAI backend libraries; there are none
+        here (the workers use the Python packages), so it is accepted and not used
+    """
+    return {name for name in _INFERENCE_BACKENDS if importlib.util.find_spec(name) is not None}

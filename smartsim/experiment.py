@@ -403,6 +403,19 @@ class Experiment:
             rows, headers, showindex=True, tablefmt=style, missingval="None", disable_numparse=True
         )
 
+    def report(self, path: str | None = None) -> str:
+        """Write the experiment's dashboard (``smart report``) as one HTML file; its path.
+
+        Made from the telemetry under ``<exp_path>/.smartsim/telemetry``; the file needs no
+        network (data and output tails are inside it).
+
+        :param path: where to write; default ``<exp_path>/report.html``
+        :raises FileNotFoundError: nothing was started with telemetry enabled
+        """
+        from smartsim._core.dashboard import write_report  # only a report needs it
+
+        return write_report(self.exp_path, path)
+
     def _launch_summary(self, manifest: Manifest) -> str:
         lines = [
             "=== Launch Summary ===",

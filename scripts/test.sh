@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run the whole test suite (sets up .venv first). Extra arguments go to pytest.
-# Installs dragonhpc into .venv, and Slurm and Open MPI on the machine, when missing
-# (scripts/slurm/install.sh); starts a single-node Slurm for tests/slurm
-# (scripts/slurm/up.sh) and stops it on exit. SMARTSIM_TEST_NO_SLURM=1 skips Slurm: its
+# Installs dragonhpc into .venv, and Chromium (scripts/install-chromium.sh), Slurm and Open
+# MPI (scripts/slurm/install.sh) on the machine, when missing; starts a single-node Slurm for
+# tests/slurm (scripts/slurm/up.sh) and stops it on exit. SMARTSIM_TEST_NO_SLURM=1 skips Slurm: its
 # tests are then skipped (and fail the run when CI=true). Then scripts/check-py310.sh runs
 # a light check under Python 3.10 in .venv310 (skipped when the machine has no 3.10).
 set -euo pipefail
@@ -17,6 +17,10 @@ cd "$root"
 .venv/bin/python -c 'import dragon' 2>/dev/null ||
   .venv/bin/python -m pip install -q dragonhpc ||
   echo "test.sh: dragonhpc did not install; the Dragon tests will be skipped" >&2
+
+# Headless Chromium for the dashboard tests (tests/dashboard); without it they are skipped.
+bash scripts/install-chromium.sh ||
+  echo "test.sh: chromium did not install; the dashboard browser tests will be skipped" >&2
 
 if [ "${SMARTSIM_TEST_NO_SLURM:-0}" != 1 ]; then
   if bash scripts/slurm/install.sh; then

@@ -58,8 +58,11 @@ class DataDownloader:
         self.address = address
         self.cluster = cluster
         self.verbose = verbose
-        self.samples: t.Any = None
-        self.targets: t.Any = None
+        self._samples: t.Any = None
+        self._targets: t.Any = None
+        self._new_samples: list[np.ndarray] = []
+        self._new_targets: list[np.ndarray] = []
+        self._sample_shape: tuple[int, ...] | None = None
         self.num_samples = 0
         self.indices = np.arange(0)
         self.shuffle = shuffle
@@ -205,20 +208,21 @@ class DataDownloader:
         return datasets
 
     def _add_samples(self, datasets: list[Dataset]) -> None:
-        """Append the datasets' samples (and targets) to those already downloaded.
+        """Add the datasets' samples (and targets) to those downloaded; they are joined to
+        them only when batches are made (see ``samples``), so frequent updates stay cheap.
 
         :raises ValueError: a batch's samples differ in shape from the others', or its
             targets do not have one entry per sample
         """
         samples = [ds.get_tensor(self.sample_name) for ds in datasets]
-        known = [] if self.samples is None else [tuple(self.samples.shape[1:])]
-        shapes = {tuple(s.shape[1:]) for s in samples} | set(known)
+        shapes = {tuple(s.shape[1:]) for s in samples if s.ndim >= 1}
+        if self._sample_shape is not None:
+            shapes.add(self._sample_shape)
         if any(s.ndim < 1 for s in samples) or len(shapes) > 1:
             raise ValueError(
                 f"Samples in list {self.list_name!r} must all have the same shape after the "
                 f"first (sample) axis; found {sorted(shapes)}"
             )
-        self.samples = self._concatenate(self.samples, samples)
         if self.need_targets:
             targets = [ds.get_tensor(self.target_name) for ds in datasets]
             for sample, target in zip(samples, targets, strict=True):
@@ -227,14 +231,32 @@ class DataDownloader:
                         f"Targets in list {self.list_name!r} must have one entry per sample: "
                         f"{len(sample)} samples, targets of shape {target.shape}"
                     )
-            self.targets = self._concatenate(self.targets, targets)
-        self.num_samples = len(self.samples)
+            self._new_targets += targets
+        self._new_samples += samples
+        self._sample_shape = shapes.pop()
+        self.num_samples += sum(len(sample) for sample in samples)
         self.indices = np.arange(self.num_samples)
         self.log(f"New dataset size: {self.num_samples}, batches: {len(self)}")
 
     def _concatenate(self, current: t.Any, new: list[np.ndarray]) -> t.Any:
         """``current`` followed by ``new`` along the sample axis (a framework overrides it)."""
         return np.concatenate(new if current is None else [current, *new])
+
+    @property
+    def samples(self) -> t.Any:
+        """Every sample downloaded (None before the first), along the first axis."""
+        if self._new_samples:
+            self._samples = self._concatenate(self._samples, self._new_samples)
+            self._new_samples = []
+        return self._samples
+
+    @property
+    def targets(self) -> t.Any:
+        """The targets of ``samples`` (None without targets)."""
+        if self._new_targets:
+            self._targets = self._concatenate(self._targets, self._new_targets)
+            self._new_targets = []
+        return self._targets
 
     # -- batches ----------------------------------------------------------------------------
     def __len__(self) -> int:

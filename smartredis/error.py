@@ -34,10 +34,12 @@ class RedisConnectionError(RuntimeError):
 
     @staticmethod
     def _set_message(cpp_error: str) -> str:
-        # Our messages name the address tried; a bare error names the one in SSDB.
-        if not cpp_error and "SSDB" in environ:
-            return f"Could not connect to Orchestrator at {environ['SSDB']}"
-        return cpp_error
+        """SmartRedis's message: the error's own text and a newline, then the SSDB address
+        (when set); ours name the address they tried in their own text."""
+        message = f"{cpp_error}\n" if cpp_error else ""
+        if "SSDB" in environ:
+            message += f"Could not connect to Orchestrator at {environ['SSDB']}"
+        return message
 
 
 class RedisReplyError(RuntimeError):

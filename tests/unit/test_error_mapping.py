@@ -99,7 +99,11 @@ def test_connection_error_mentions_ssdb(monkeypatch):
     monkeypatch.setenv("SSDB", "127.0.0.1:1")
     assert "Could not connect to Orchestrator at 127.0.0.1:1" in str(err.RedisConnectionError())
     monkeypatch.delenv("SSDB")
-    assert str(err.RedisConnectionError("boom")) == "boom"
+    assert str(err.RedisConnectionError("boom")) == "boom\n"  # as SmartRedis formats it
+    monkeypatch.setenv("SSDB", "127.0.0.1:2")
+    assert str(err.RedisConnectionError("boom")) == (
+        "boom\nCould not connect to Orchestrator at 127.0.0.1:2"
+    )
 
 
 class _Thing:

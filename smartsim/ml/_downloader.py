@@ -58,13 +58,6 @@ class DataDownloader:
         self.address = address
         self.cluster = cluster
         self.verbose = verbose
-        self._samples: t.Any = None
-        self._targets: t.Any = None
-        self._new_samples: list[np.ndarray] = []
-        self._new_targets: list[np.ndarray] = []
-        self._sample_shape: tuple[int, ...] | None = None
-        self.num_samples = 0
-        self.indices = np.arange(0)
         self.shuffle = shuffle
         self.dynamic = dynamic
         self.batch_size = batch_size
@@ -109,7 +102,8 @@ class DataDownloader:
             logger.info(message)
 
     def set_replica_parameters(self, replica_rank: int, num_replicas: int) -> None:
-        """Read only list entries ``replica_rank``, ``replica_rank + num_replicas``, ...
+        """Read only list entries ``replica_rank``, ``replica_rank + num_replicas``, ...; the
+        samples downloaded so far are dropped (fetched again by the next update).
 
         :raises ValueError: ``num_replicas`` < 1 or ``replica_rank`` not in
             ``[0, num_replicas)``
@@ -122,7 +116,19 @@ class DataDownloader:
             )
         self.replica_rank = replica_rank
         self.num_replicas = num_replicas
+        self._forget_samples()
+
+    def _forget_samples(self) -> None:
+        """Start over from the first list entries of this replica's share (what was
+        downloaded before belongs to another split, e.g. the DataLoader's main process)."""
         self.next_indices = [self.replica_rank] * max(1, len(self.uploader_keys))
+        self._samples: t.Any = None
+        self._targets: t.Any = None
+        self._new_samples: list[np.ndarray] = []
+        self._new_targets: list[np.ndarray] = []
+        self._sample_shape: tuple[int, ...] | None = None
+        self.num_samples = 0
+        self.indices = np.arange(0)
 
     @property
     def list_name(self) -> str:

@@ -72,3 +72,16 @@ def test_dataloader_workers_get_disjoint_data(three_members, monkeypatch):
     finally:
         del loader  # its persistent workers stop with it
         gc.collect()
+
+
+def test_workers_refetch_their_share_of_data_the_main_process_downloaded(three_members):
+    generator = StaticDataGenerator(
+        data_info_or_list_name="training_data", batch_size=4, cluster=three_members.cluster
+    )
+    generator.init_samples(3, 0.01)  # the copies in the workers must not keep all of it
+    loader = DataLoader(generator, num_workers=2)
+    try:
+        assert _epoch(loader) == all_ids(MEMBERS, range(4))
+    finally:
+        del loader
+        gc.collect()

@@ -6,6 +6,7 @@ The public names are SmartRedis 0.6.1's, so programs written for it run unchange
 from smartredis.client import Client
 from smartredis.configoptions import ConfigOptions
 from smartredis.dataset import Dataset
+from smartredis.dataset_utils import DatasetConverter
 from smartredis.logcontext import LogContext
 from smartredis.logger import (
     LLDebug,
@@ -25,6 +26,7 @@ __all__ = [
     "Dataset",
     "SRObject",
     "LogContext",
+    "DatasetConverter",
     "log_data",
     "log_warning",
     "log_error",

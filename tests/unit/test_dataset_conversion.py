@@ -98,3 +98,11 @@ def test_without_xarray_the_transform_says_how_to_install_it(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_xarray)
     with pytest.raises(RedisRuntimeError, match=r"pip install smartsim-py\[xarray\]"):
         DatasetConverter.transform_to_xarray(_described())
+
+
+def test_exported_by_the_package_as_in_smartredis():
+    import smartredis
+
+    assert (
+        smartredis.DatasetConverter is DatasetConverter and "DatasetConverter" in smartredis.__all__
+    )

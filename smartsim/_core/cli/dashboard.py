@@ -20,10 +20,16 @@ REPORT_HELP = "Write an experiment's dashboard as one self-contained HTML file"
 
 def _experiment_arguments(parser: argparse.ArgumentParser) -> None:
     """The experiment directory: positional, or SmartDashboard's ``-d/--directory``."""
-    parser.add_argument("exp_path", nargs="?", default=None,
-                        help="the experiment directory (default: .)")
-    parser.add_argument("-d", "--directory", dest="directory", default=None,
-                        help="the experiment directory (SmartDashboard's spelling)")
+    parser.add_argument(
+        "exp_path", nargs="?", default=None, help="the experiment directory (default: .)"
+    )
+    parser.add_argument(
+        "-d",
+        "--directory",
+        dest="directory",
+        default=None,
+        help="the experiment directory (SmartDashboard's spelling)",
+    )
 
 
 def _exp_path(args: argparse.Namespace) -> str | None:
@@ -38,10 +44,18 @@ def _exp_path(args: argparse.Namespace) -> str | None:
 def configure(parser: argparse.ArgumentParser) -> None:
     """The experiment directory, ``--host`` and ``--port``."""
     _experiment_arguments(parser)
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default: 127.0.0.1, this machine only)")
-    parser.add_argument("-p", "--port", type=int, default=8501,
-                        help="port to listen on (default: 8501; 0 picks a free one)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
+    )
+    parser.add_argument(
+        "-p",
+        "--port",
+        type=int,
+        default=8501,
+        help="port to listen on (default: 8501; 0 picks a free one)",
+    )
 
 
 def _stop_on_sigterm(signum: int, frame: types.FrameType | None) -> None:
@@ -57,12 +71,18 @@ def run(args: argparse.Namespace) -> int:
         server = DashboardServer(exp_path, host=args.host, port=args.port)
     except OSError as error:
         reason = error.strerror or error
-        print(f"smart dashboard: cannot listen on {args.host}:{args.port}: {reason} "
-              "(choose another with --port)", file=sys.stderr)
+        print(
+            f"smart dashboard: cannot listen on {args.host}:{args.port}: {reason} "
+            "(choose another with --port)",
+            file=sys.stderr,
+        )
         return 1
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"smart dashboard: listening on {args.host}: whoever reaches this address sees the "
-              "experiment's outputs", file=sys.stderr)
+        print(
+            f"smart dashboard: listening on {args.host}: whoever reaches this address sees the "
+            "experiment's outputs",
+            file=sys.stderr,
+        )
     print(f"SmartSim dashboard of {exp_path}: {server.url} (Ctrl-C stops it)", flush=True)
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
@@ -78,8 +98,9 @@ def run(args: argparse.Namespace) -> int:
 def configure_report(parser: argparse.ArgumentParser) -> None:
     """The experiment directory and ``-o``."""
     _experiment_arguments(parser)
-    parser.add_argument("-o", "--output", default=None,
-                        help="the file to write (default: <exp_path>/report.html)")
+    parser.add_argument(
+        "-o", "--output", default=None, help="the file to write (default: <exp_path>/report.html)"
+    )
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -90,8 +111,9 @@ def run_report(args: argparse.Namespace) -> int:
     try:
         path = write_report(exp_path, args.output)
     except TelemetryNotFound as error:
-        print(f"smart report: {error} (start the experiment with telemetry enabled)",
-              file=sys.stderr)
+        print(
+            f"smart report: {error} (start the experiment with telemetry enabled)", file=sys.stderr
+        )
         return 1
     print(path)
     return 0

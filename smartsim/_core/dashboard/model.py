@@ -53,8 +53,14 @@ def status_of(status_dir: str) -> Json:
     """An entity's status, return code, detail and start/stop times from its event files."""
     start = read_json(os.path.join(status_dir, "start.json")) if status_dir else None
     stop = read_json(os.path.join(status_dir, "stop.json")) if status_dir else None
-    result: Json = {"status": PENDING, "return_code": None, "detail": "", "started": None,
-                    "stopped": None, "job_id": None}
+    result: Json = {
+        "status": PENDING,
+        "return_code": None,
+        "detail": "",
+        "started": None,
+        "stopped": None,
+        "job_id": None,
+    }
     if start is None and stop is None:
         return result
     if start is not None:
@@ -261,7 +267,8 @@ def load_snapshot(
     snapshot["experiment"].update(
         name=str(experiment.get("name") or snapshot["experiment"]["name"]),
         launcher=str(experiment.get("launcher", "")),
-        status=RUNNING if any(e["status"] in (PENDING, RUNNING) for e in jobs + shards)
+        status=RUNNING
+        if any(e["status"] in (PENDING, RUNNING) for e in jobs + shards)
         else "Inactive",
     )
     for key in ("out_file", "err_file"):
@@ -281,8 +288,14 @@ def _empty(exp_path: str) -> Json:
         "generated": time.time(),
         "manifest": os.path.join(exp_path, MANIFEST_RELPATH),
         "schema": "",
-        "experiment": {"name": os.path.basename(exp_path), "path": exp_path, "launcher": "",
-                       "status": "Waiting for telemetry", "out_file": "", "err_file": ""},
+        "experiment": {
+            "name": os.path.basename(exp_path),
+            "path": exp_path,
+            "launcher": "",
+            "status": "Waiting for telemetry",
+            "out_file": "",
+            "err_file": "",
+        },
         "runs": [],
         "models": [],
         "ensembles": [],

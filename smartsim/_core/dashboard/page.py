@@ -30,16 +30,18 @@ def _script_json(value: t.Any) -> str:
 def render_page(title: str, snapshot: dict[str, t.Any] | None = None) -> str:
     """The page; with a snapshot it is a self-contained report, without one the live page."""
     policy = _LIVE_POLICY if snapshot is None else _REPORT_POLICY
-    data = "" if snapshot is None else (
-        f"<script>window.SMARTSIM_SNAPSHOT = {_script_json(snapshot)};</script>\n"
+    data = (
+        ""
+        if snapshot is None
+        else (f"<script>window.SMARTSIM_SNAPSHOT = {_script_json(snapshot)};</script>\n")
     )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{policy}\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>SmartSim: {html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        f"<header id=\"top\"><h1 id=\"exp-name\">{html.escape(title)}</h1></header>\n"
-        "<main id=\"app\"><p class=\"muted\">Loading\u2026</p>"
+        f'<header id="top"><h1 id="exp-name">{html.escape(title)}</h1></header>\n'
+        '<main id="app"><p class="muted">Loading\u2026</p>'
         "<noscript>This page needs JavaScript to show the experiment.</noscript></main>\n"
         f"{data}<script>{JS}</script>\n</body>\n</html>\n"
     )

@@ -82,8 +82,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", "no such entity\n")
             return
         out_file, err_file = files[entity_id]
-        self._send_json({"out": tail(out_file) if out_file else None,
-                         "err": tail(err_file) if err_file else None})
+        self._send_json(
+            {
+                "out": tail(out_file) if out_file else None,
+                "err": tail(err_file) if err_file else None,
+            }
+        )
 
     def _send_json(self, value: t.Any) -> None:
         body = json.dumps(value, separators=(",", ":"), default=str)

@@ -424,8 +424,11 @@ class Client(SRObject, ModelMethods):
     def _poll_length(
         self, name: str, length: int, freq: int, tries: int, ok: t.Callable[[int], bool]
     ) -> bool:
+        """Poll until ``ok(length of the list)``; every argument is type-checked first."""
         typecheck(name, "name", str)
         typecheck(length, "list_length", int)
+        typecheck(freq, "poll_frequency_ms", int)
+        typecheck(tries, "num_tries", int)
         if length < 0:
             raise ValueError("A positive value for list_length must be provided.")
         return self._poll(lambda: ok(self.get_list_length(name)), freq, tries)

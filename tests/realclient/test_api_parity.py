@@ -58,6 +58,16 @@ CALLS: dict[str, tuple[str, bool]] = {
     "flush address": ("c.flush_db(addr)", True),
     "save address": ("c.save(addr)", True),
     "config_get address": ("c.config_get('*', [addr])", True),
+    "list length": ("c.poll_list_length('l', -1, 10, 1)", True),
+    "types before list length": ("c.poll_list_length('l', -1, 10, None)", True),
+    "tensor name type": ("c.put_tensor(3, np.zeros(2))", True),
+    "tensor data type": ("c.put_tensor('t', [1, 2])", True),
+    "copy names": ("c.copy_tensor('a', 3)", True),
+    "poll frequency": ("c.poll_tensor('t', 'a', 1)", True),
+    "range index": ("c.get_dataset_list_range('l', 'a', 1)", True),
+    "prefix flag": ("c.use_tensor_ensemble_prefix(1)", True),
+    "config_set address": ("c.config_set('a', 'b', 3)", True),
+    "dataset type": ("c.put_dataset('d')", True),
     "no SSDB": ("without_ssdb(lambda: Client(False))", True),
     "unknown keyword": ("Client(False, address=addr, nodes=3)", True),
     "address without cluster": ("Client(address=addr)", False),
@@ -71,6 +81,7 @@ CALLS: dict[str, tuple[str, bool]] = {
 # [exception class or "ok", message or result].
 _EVALUATE = """
 import os
+import numpy as np
 
 def without_ssdb(call):
     saved = os.environ.pop("SSDB")
@@ -83,7 +94,7 @@ def evaluate(Client, calls, addr, missing, script):
     c = Client()
     results = {}
     names = {"c": c, "Client": Client, "addr": addr, "missing": missing, "script": script,
-             "os": os, "without_ssdb": without_ssdb}
+             "os": os, "np": np, "without_ssdb": without_ssdb}
     for label, (call, _) in calls.items():
         try:
             value = eval(call, names)

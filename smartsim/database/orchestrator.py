@@ -11,13 +11,21 @@ import typing as t
 from smartredis.wire import Connection, ProtocolError, ReplyError
 from smartsim._core.config import get_config
 from smartsim._core.telemetry import TelemetryConfiguration
+from smartsim._core.utils.helpers import is_valid_cmd
 from smartsim._core.utils.network import CLUSTER_BUS_OFFSET
 from smartsim.entity.dbnode import DBNode
 from smartsim.entity.entityList import EntityList
 from smartsim.error import SmartSimError, SSConfigError, SSUnsupportedError
 from smartsim.log import get_logger
 from smartsim.settings import settings as settings_factory
-from smartsim.settings.base import as_host_list
+from smartsim.settings.alpsSettings import AprunSettings
+from smartsim.settings.base import BatchSettings, RunSettings, as_host_list
+from smartsim.settings.lsfSettings import BsubBatchSettings, JsrunSettings
+from smartsim.settings.mpiSettings import MpiexecSettings, MpirunSettings, OrterunSettings
+from smartsim.settings.palsSettings import PalsMpiexecSettings
+from smartsim.settings.pbsSettings import QsubBatchSettings
+from smartsim.settings.slurmSettings import SbatchSettings, SrunSettings
+from smartsim.wlm import detect_launcher
 
 logger = get_logger(__name__)
 
@@ -41,12 +49,99 @@ _EVICTION_POLICIES = (
 )
 
 
+_RUN_COMMANDS_BY_LAUNCHER: dict[str, list[str]] = {
+    "dragon": [""],
+    "slurm": ["srun", "mpirun", "mpiexec"],
+    "pbs": ["aprun", "mpirun", "mpiexec"],
+    "pals": ["mpiexec"],
+    "lsf": ["jsrun"],
+    "local": [""],
+    "sge": ["mpirun", "mpiexec", "orterun"],
+}
+"""Run commands a database may be launched with on each launcher, in order of preference."""
+
+_MPI_RESERVED = frozenset("np N c output-filename n wdir wd host".split())
+_SLURM_RESERVED = frozenset(
+    "nodes N ntasks n ntasks-per-node output o error e job-name J jobid multi-prog "
+    "w chdir D".split()
+)
+_RESERVED_RUN_ARGS: dict[type[RunSettings], frozenset[str]] = {
+    MpirunSettings: _MPI_RESERVED,
+    MpiexecSettings: _MPI_RESERVED,
+    OrterunSettings: _MPI_RESERVED,
+    PalsMpiexecSettings: _MPI_RESERVED,
+    SrunSettings: _SLURM_RESERVED,
+    AprunSettings: frozenset("pes n pes-per-node N l pes-per-numa-node S wdir".split()),
+    JsrunSettings: frozenset(
+        "chdir h stdio_stdout o stdio_stderr k tasks_per_rs a np p cpu_per_rs c gpu_per_rs g "
+        "latency_priority l memory_per_rs m nrs n rs_per_host r rs_per_socket K appfile f "
+        "allocate_only A launch_node_task H use_reservation J use_resources bind b "
+        "launch_distribution d".split()
+    ),
+}
+"""Run arguments the shards' launch sets itself, per settings class (SmartSim's lists)."""
+_RESERVED_BATCH_ARGS: dict[type[BatchSettings], frozenset[str]] = {
+    SbatchSettings: _SLURM_RESERVED,
+    QsubBatchSettings: frozenset({"e", "o", "N", "l"}),
+    BsubBatchSettings: frozenset({"J", "o", "e", "m", "n", "nnodes"}),
+}
+"""Batch arguments the database's batch job sets itself, per settings class."""
+
+
+def _detect_command(launcher: str) -> str:
+    """The first run command of ``launcher`` found on PATH ("" for local and dragon)."""
+    candidates = _RUN_COMMANDS_BY_LAUNCHER.get(launcher, [])
+    if launcher in ("local", "dragon"):
+        return ""
+    for command in candidates:
+        if is_valid_cmd(command):
+            return command
+    raise SmartSimError(
+        "Could not automatically detect a run command to use for launcher "
+        f"{launcher}\nSearched for and could not find the following commands: {candidates}"
+    )
+
+
+def _check_run_command(launcher: str, run_command: str) -> None:
+    """Refuse a run command the database cannot be launched with on ``launcher``."""
+    supported = _RUN_COMMANDS_BY_LAUNCHER.get(launcher, [])
+    if run_command not in supported:
+        raise SmartSimError(
+            f"Run command {run_command} is not supported on launcher {launcher}\n"
+            f"Supported run commands for the given launcher are: {supported}"
+        )
+
+
+def _single_command(run_command: str, launcher: str, batch: bool, single_cmd: bool) -> bool:
+    """Whether the shards can really run as one MPMD command (SmartSim's conditions)."""
+    if not single_cmd or launcher in ("dragon", "local"):
+        return False
+    if run_command == "srun" and os.environ.get("SLURM_HET_SIZE") is not None:
+        logger.info(
+            "srun can not launch an orchestrator with single_cmd=True in a hetereogeneous job. "
+            "Automatically switching to single_cmd=False."
+        )
+        return False
+    if batch and run_command == "aprun":
+        logger.info(
+            "aprun can not launch an orchestrator with batch=True and single_cmd=True. "
+            "Automatically switching to single_cmd=False."
+        )
+        return False
+    return True
+
+
 class Orchestrator(EntityList[DBNode]):
-    """A database of ``db_nodes`` shards: 1 is a standalone server, 3 or more a cluster."""
+    """A database of ``db_nodes`` shards: 1 is a standalone server, 3 or more a cluster.
+
+    Each shard is launched as its own job (a DBNode), unless ``single_cmd`` and a launcher
+    able to start several programs with one command (MPMD) make them one DBNode
+    ``<db_identifier>_0`` running every shard; LSF always does so, Dragon never.
+    """
 
     def __init__(
         self,
-        path: str | None = None,
+        path: str | os.PathLike[str] | None = None,
         port: int = 6379,
         interface: str | list[str] = "lo",
         launcher: str = "local",
@@ -67,17 +162,22 @@ class Orchestrator(EntityList[DBNode]):
         **kwargs: t.Any,
     ) -> None:
         """
-        :param path: directory of the shards' output files and checkpoint
+        :param path: directory of the shards' output files and checkpoint (``str()`` of it)
         :param port: TCP port (shards sharing a host use port, port+1, ...)
         :param interface: network interface(s) to listen on
-        :param launcher: the experiment's launcher
-        :param run_command: run command of the shards (auto: the launcher's default)
+        :param launcher: the experiment's launcher (auto: the one found on this machine)
+        :param run_command: run command of the shards (auto: the launcher's first found)
         :param db_nodes: number of shards: 1, or 3 and more for a cluster
         :param batch: launch the shards as one batch job
-        :param hosts: hosts to place the shards on
+        :param hosts: hosts to place the shards on (one per shard; not on the local launcher)
+        :param single_cmd: launch all shards with one MPMD command where the launcher can
+        :param threads_per_queue: inference workers per shard
+        :param inter_op_threads: threads across a backend's operations
+        :param intra_op_threads: threads within a backend's operation
         :param db_identifier: name of this database among several
         :param password: require a secret generated at each start (see :attr:`password`);
             the entities launched with it get it in ``SR_DB_PASSWORD[_<db_identifier>]``
+        :raises SmartSimError: the run command is not one the launcher supports
         """
         if not isinstance(db_nodes, int) or isinstance(db_nodes, bool) or db_nodes < 1:
             raise ValueError(f"db_nodes must be a positive int, got {db_nodes!r}")
@@ -96,53 +196,95 @@ class Orchestrator(EntityList[DBNode]):
             )
         if not isinstance(db_identifier, str) or not db_identifier:
             raise ValueError(f"db_identifier must be a non-empty str, got {db_identifier!r}")
+        self.launcher = detect_launcher() if launcher == "auto" else launcher
+        self.run_command = _detect_command(self.launcher) if run_command == "auto" else run_command
+        _check_run_command(self.launcher, self.run_command)
+        if self.launcher == "local" and batch:
+            raise SmartSimError("Local orchestrator can not be launched with batch=True")
         self.port = port
         self._interfaces = as_host_list(interface or [], "interface")
         if not self._interfaces:
             raise ValueError("At least one network interface is needed")
-        self.launcher = launcher
         self._db_identifier = db_identifier
-        self._hosts = as_host_list(hosts or [], "hosts")
         self.batch = batch
-        self.single_cmd = single_cmd
+        self.single_cmd = _single_command(self.run_command, self.launcher, batch, single_cmd)
         self.alloc = alloc
-        self.queue_threads = {
-            "threads_per_queue": threads_per_queue,
-            "inter_op_threads": inter_op_threads,
-            "intra_op_threads": intra_op_threads,
-        }
+        self.queue_threads = threads_per_queue
+        self.inter_threads = inter_op_threads
+        self.intra_threads = intra_op_threads
+        self._user_hostlist: list[str] = []
         self._db_conf: dict[str, str] = {}
         self._password_required = bool(password)
         self._password = ""
         self._telemetry = TelemetryConfiguration()
-        self.db_cpus = int(kwargs.pop("db_cpus", 1))
-        # -S skips site initialisation (~15 ms of a shard's start-up); the shard needs only
-        # this package and the standard library, which the launch puts on PYTHONPATH.
-        run_settings = settings_factory.create_run_settings(
-            launcher,
-            sys.executable,
-            exe_args=["-S", "-m", SHARD_ENTRYPOINT],
-            run_command=run_command,
-        )
-        if alloc and hasattr(run_settings, "alloc"):
-            run_settings.alloc = alloc  # run settings that launch into an allocation (srun)
+        self._run_args: dict[str, t.Any] = dict(kwargs.pop("run_args", None) or {})
+        self._gpus_per_shard = int(kwargs.pop("gpus_per_shard", 0))
+        self._cpus_per_shard = int(kwargs.pop("cpus_per_shard", 4))
+        kwargs.pop("db_cpus", None)  # SmartSim 0.5's option; set_cpus replaces it
         batch_settings = None
-        if batch:
+        if batch and not alloc:
             batch_settings = settings_factory.create_batch_settings(
-                launcher, nodes=db_nodes, time=time or "", account=account or "", **kwargs
+                self.launcher, nodes=db_nodes, time=time or "", account=account or "", **kwargs
             )
         super().__init__(
             db_identifier,
-            os.path.abspath(path or os.getcwd()),
+            os.path.abspath(str(path) if path is not None else os.getcwd()),
             batch_settings=batch_settings,
-            run_settings=run_settings,
+            run_settings=self._shard_settings(),
             db_nodes=db_nodes,
         )
+        if hosts and self.launcher != "local":
+            self.set_hosts(hosts)
+
+    def _shard_settings(self) -> RunSettings:
+        """Run settings of one shard: the shard entrypoint under the run command, one task."""
+        # -S skips site initialisation (~15 ms of a shard's start-up); the shard needs only
+        # this package and the standard library, which the launch puts on PYTHONPATH.
+        settings = settings_factory.create_run_settings(
+            self.launcher,
+            sys.executable,
+            exe_args=["-S", "-m", SHARD_ENTRYPOINT],
+            run_command=self.run_command,
+            run_args=dict(self._run_args),
+        )
+        if self.alloc and isinstance(settings, SrunSettings):
+            settings.alloc = self.alloc
+        if self.launcher not in ("local", "dragon", "lsf"):
+            settings.set_tasks(1)
+            settings.set_tasks_per_node(1)
+        return settings
+
+    def _lsf_settings(self, shard: int) -> RunSettings:
+        """jsrun settings of one shard: packed, unbound, its own ERF line (SmartSim's)."""
+        settings = self._shard_settings()
+        settings.run_args["launch_distribution"] = "packed"
+        settings.set_binding("none")
+        cpus = f"{{0:{self._cpus_per_shard}}}"
+        erf_sets = {"rank": str(shard), "host": str(1 + shard), "cpu": cpus}
+        if self._gpus_per_shard > 1:
+            erf_sets["gpu"] = f"{{0-{self._gpus_per_shard - 1}}}"
+        elif self._gpus_per_shard > 0:
+            erf_sets["gpu"] = "{0}"
+        if isinstance(settings, JsrunSettings):
+            settings.set_erf_sets(erf_sets)
+        return settings
 
     def _initialize_entities(self, **kwargs: t.Any) -> None:
-        for i in range(kwargs["db_nodes"]):
+        shards: int = kwargs["db_nodes"]
+        if (self.single_cmd and shards > 1) or self.launcher == "lsf":
+            lsf = self.launcher == "lsf"
+            settings = self._lsf_settings(0) if lsf else self._shard_settings()
+            for shard in range(1, shards):
+                settings.make_mpmd(self._lsf_settings(shard) if lsf else self._shard_settings())
+            name = f"{self._db_identifier}_0"
+            ports = [self.port] * shards
+            self.entities.append(DBNode(name, self.path, settings, ports, None, self.db_identifier))
+            return
+        for i in range(shards):
+            name = f"{self._db_identifier}_{i}"
+            settings = self._shard_settings()
             self.entities.append(
-                DBNode(f"{self._db_identifier}_{i}", self.path, self.run_settings, self.port)
+                DBNode(name, self.path, settings, [self.port], None, self._db_identifier)
             )
 
     # -- identity and placement -------------------------------------------------------------
@@ -164,8 +306,8 @@ class Orchestrator(EntityList[DBNode]):
 
     @property
     def num_shards(self) -> int:
-        """Number of shards."""
-        return len(self.entities)
+        """Number of shards (a DBNode launched as MPMD runs several)."""
+        return sum(node.num_shards for node in self.entities)
 
     @property
     def db_nodes(self) -> int:
@@ -185,14 +327,15 @@ class Orchestrator(EntityList[DBNode]):
     @property
     def ports(self) -> list[int]:
         """The distinct ports of the shards."""
-        return sorted({shard.port for shard in self.entities})
+        return sorted({port for node in self.entities for port in node.ports})
 
     @property
     def hosts(self) -> list[str]:
-        """Hosts the shards run on: the ones set, or the addresses learnt at launch."""
-        if self._hosts:
-            return list(self._hosts)
-        return [shard.hosts[0] for shard in self.entities if shard.hosts]
+        """The distinct hosts the shards listen on, once launched.
+
+        :raises SSDBFilesNotParseable: the database has not been launched
+        """
+        return list(dict.fromkeys(host for node in self.entities for host in node.hosts))
 
     @property
     def db_type(self) -> str:
@@ -239,50 +382,100 @@ class Orchestrator(EntityList[DBNode]):
     def set_path(self, new_path: str) -> None:
         """Move the database's directory (and its shards' output files)."""
         super().set_path(new_path)
-        for shard in self.entities:
-            shard.set_path(new_path)
+        for node in self.entities:
+            node.set_path(new_path)
 
     def set_hosts(self, host_list: str | list[str]) -> None:
-        """Place the shards on these hosts (one per shard)."""
-        hosts = as_host_list(host_list)
-        if not hosts:
-            raise ValueError("host_list must not be empty")
-        self._hosts = hosts
-        if self.batch_settings is not None:
-            self.batch_settings.set_hostlist(hosts)
+        """Place the shards on these hosts, one per shard (SmartSim's placement per
+        launcher: the batch job's host list, each shard's run settings, or on LSF the nodes).
+
+        :raises TypeError: not a str or a list of str
+        """
+        if isinstance(host_list, str):
+            host_list = [host_list.strip()]
+        if not isinstance(host_list, list):
+            raise TypeError("host_list argument must be a list of strings")
+        if not all(isinstance(host, str) for host in host_list):
+            raise TypeError("host_list argument must be list of strings")
+        self._user_hostlist = list(host_list)
+        if self.batch and self.batch_settings is not None:
+            self.batch_settings.set_hostlist(host_list)
+        first = self.entities[0]
+        if self.launcher == "lsf":
+            for node in self.entities:
+                node.set_hosts(host_list)
+        elif (
+            self.launcher == "pals"
+            and isinstance(first.run_settings, PalsMpiexecSettings)
+            and first.is_mpmd
+        ):
+            first.run_settings.set_hostlist(host_list)  # --hosts is global to the command
+        else:
+            for host, node in zip(host_list, self.entities, strict=False):
+                assert node.run_settings is not None
+                if not (isinstance(node.run_settings, AprunSettings) and self.batch):
+                    node.run_settings.set_hostlist([host])
+                for other, part in zip(host_list[1:], node.run_settings.mpmd, strict=False):
+                    part.set_hostlist(other)
 
     def reset_hosts(self) -> None:
-        """Forget the hosts set or learnt, e.g. before launching again elsewhere."""
-        self._hosts = []
-        for shard in self.entities:
-            shard.hosts = []
+        """Forget where the shards ran, then place them again on the hosts the user set."""
+        for node in self.entities:
+            node.clear_hosts()
+        if self._user_hostlist:
+            self.set_hosts(self._user_hostlist)
 
     # -- launch settings --------------------------------------------------------------------
 
+    def _each_settings(self) -> t.Iterator[RunSettings]:
+        """Every shard's run settings, MPMD parts included."""
+        for node in self.entities:
+            assert node.run_settings is not None
+            yield node.run_settings
+            yield from node.run_settings.mpmd
+
     def set_cpus(self, num_cpus: int) -> None:
-        """CPUs for each shard."""
+        """CPUs for each shard (and, for a batch job, per task of the job)."""
         if not isinstance(num_cpus, int) or num_cpus < 1:
             raise ValueError(f"num_cpus must be a positive int, got {num_cpus!r}")
-        self.db_cpus = num_cpus
-        assert self.run_settings is not None
-        self.run_settings.set_cpus_per_task(num_cpus)
+        if self.batch and self.batch_settings is not None:
+            if self.launcher == "pbs" and hasattr(self.batch_settings, "set_ncpus"):
+                self.batch_settings.set_ncpus(num_cpus)
+            if self.launcher == "slurm" and hasattr(self.batch_settings, "set_cpus_per_task"):
+                self.batch_settings.set_cpus_per_task(num_cpus)
+        for settings in self._each_settings():
+            settings.set_cpus_per_task(num_cpus)
 
     def set_walltime(self, walltime: str) -> None:
         """Wall time of the database's batch job."""
-        if self.batch_settings is None:
-            raise SmartSimError("Not running as a batch job: cannot set a walltime")
-        self.batch_settings.set_walltime(walltime)
+        if not self.batch:
+            raise SmartSimError("Not running as batch, cannot set walltime")
+        if self.batch_settings is not None:
+            self.batch_settings.set_walltime(walltime)
 
     def set_batch_arg(self, arg: str, value: str | None = None) -> None:
-        """Set an argument of the database's batch job."""
+        """Set an argument of the database's batch job; those the launch sets itself (e.g.
+        ``job-name``) are refused with a warning."""
         if self.batch_settings is None:
-            raise SmartSimError("Not running as a batch job: cannot set a batch argument")
+            raise SmartSimError("Not running as batch, cannot set batch_arg")
+        if arg in _RESERVED_BATCH_ARGS.get(type(self.batch_settings), frozenset()):
+            logger.warning(
+                f"Can not set batch argument {arg}: it is a reserved keyword in Orchestrator"
+            )
+            return
         self.batch_settings.batch_args[arg] = value
 
     def set_run_arg(self, arg: str, value: str | None = None) -> None:
-        """Set an argument of the shards' run command."""
-        assert self.run_settings is not None
-        self.run_settings.set(arg, value)
+        """Set an argument of every shard's run command; those the launch sets itself (e.g.
+        ``ntasks``) are refused with a warning."""
+        first = next(self._each_settings())
+        if arg in _RESERVED_RUN_ARGS.get(type(first), frozenset()):
+            logger.warning(
+                f"Can not set run argument {arg}: it is a reserved keyword in Orchestrator"
+            )
+            return
+        for settings in self._each_settings():
+            settings.run_args[arg] = value
 
     # -- server configuration ---------------------------------------------------------------
 
@@ -294,7 +487,7 @@ class Orchestrator(EntityList[DBNode]):
         if not isinstance(key, str) or not isinstance(value, str):
             raise TypeError("Database configuration keys and values must be str")
         if self.is_active():
-            for address in self._addresses():
+            for address in self.shard_addresses:
                 try:
                     with self._connection(address, timeout=5) as conn:
                         conn.execute("CONFIG", "SET", key, value)
@@ -337,15 +530,17 @@ class Orchestrator(EntityList[DBNode]):
 
     # -- state ------------------------------------------------------------------------------
 
-    def _addresses(self) -> list[str]:
-        return [shard.address for shard in self.entities if shard.hosts]
+    @property
+    def shard_addresses(self) -> list[str]:
+        """``host:port`` of every launched shard, in shard order (without asking them)."""
+        return [address for node in self.entities if node.launched for address in node.addresses]
 
     def get_address(self) -> list[str]:
         """``host:port`` of every shard.
 
         :raises SmartSimError: the database was not launched or does not answer
         """
-        addresses = self._addresses()
+        addresses = self.shard_addresses
         if not addresses:
             raise SmartSimError(f"Could not find the address of database {self.db_identifier}")
         if not self.is_active():
@@ -354,10 +549,9 @@ class Orchestrator(EntityList[DBNode]):
 
     def is_active(self) -> bool:
         """Whether every shard answers PING."""
-        addresses = self._addresses()
-        if not addresses:
+        if not all(node.launched for node in self.entities):
             return False
-        for address in addresses:
+        for address in self.shard_addresses:
             try:
                 with self._connection(address, timeout=1) as conn:
                     conn.execute("PING")
@@ -366,11 +560,15 @@ class Orchestrator(EntityList[DBNode]):
         return True
 
     def remove_stale_files(self) -> None:
-        """Delete cluster config files an earlier run of this database left behind."""
-        for shard in self.entities:
-            pattern = os.path.join(self.path, f"nodes-{shard.name}-*.conf")
-            for stale in glob.glob(pattern):
-                os.remove(stale)
+        """Delete the cluster configs, shard output and MPMD files an earlier run of this
+        database left behind."""
+        for node in self.entities:
+            stale = [os.path.join(self.path, f"{node.name}.mpmd"), *node.output_files]
+            for name in node.shard_names:
+                stale += glob.glob(os.path.join(self.path, f"nodes-{name}-*.conf"))
+            for path in stale:
+                if os.path.exists(path) and (path.endswith(".conf") or node.is_mpmd):
+                    os.remove(path)
 
     def __str__(self) -> str:
         return (

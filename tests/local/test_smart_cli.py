@@ -184,7 +184,7 @@ def test_clean_removes_checkpoints_of_dead_databases_only(tmp_path, database):
     stale_dir.mkdir()
     record = json.loads(open(database.checkpoint_file).read())
     record["db_identifier"] = "gone"
-    record["shards"][0]["port"] = find_free_ports(1)  # nothing listens there
+    record["shards"][0]["ports"] = [find_free_ports(1)]  # nothing listens there
     (stale_dir / CHECKPOINT_NAME).write_text(json.dumps(record))
     done = smart("clean", str(tmp_path), TMPDIR=str(tmp_path))
     assert done.returncode == 0, done.stderr

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -211,8 +213,7 @@ def test_status_commands_one_per_interval_for_32_members(exp, alloc, monkeypatch
 
 def test_model_reaches_three_shard_orchestrator_through_ssdb(exp, alloc):
     port = find_free_ports(3, cluster=True)
-    db = exp.create_database(port=port, db_nodes=3, interface="lo")
-    db.set_run_arg("jobid", alloc)
+    db = exp.create_database(port=port, db_nodes=3, interface="lo", alloc=alloc, single_cmd=False)
     db.set_run_arg("exact")  # one CPU per shard: the steps share the node with the model
     code = (
         "import os; from smartredis.wire.connection import Connection; "
@@ -235,6 +236,72 @@ def test_model_reaches_three_shard_orchestrator_through_ssdb(exp, alloc):
     finally:
         exp.stop(db)
     assert exp.get_status(db) == [S.STATUS_CANCELLED] * 3
+
+
+def _client_model(exp, alloc):
+    """A model that PINGs the first database address and prints what it learnt."""
+    code = (
+        "import os; from smartredis.wire.connection import Connection; "
+        "addrs = os.environ['SSDB'].split(','); "
+        "print(len(addrs), os.environ['SR_DB_TYPE'], Connection(addrs[-1]).execute('PING'))"
+    )
+    rs = exp.create_run_settings(
+        sys.executable, exe_args=["-c", code], run_args={"jobid": alloc, "exact": None}
+    )
+    rs.update_env({"PYTHONPATH": os.path.dirname(os.path.dirname(os.path.dirname(__file__)))})
+    return exp.create_model("client", rs)
+
+
+def _shard_processes(db) -> list[str]:
+    """Command lines of processes of this database still on the machine."""
+    done = subprocess.run(["pgrep", "-af", db.path], capture_output=True, text=True)
+    return [line for line in done.stdout.splitlines() if "pgrep" not in line]
+
+
+def test_single_cmd_database_is_one_srun_step_of_three_shards(exp, alloc):
+    """srun cannot put the parts of a heterogeneous step (``srun ... : ...``) on one node, so
+    an MPMD database node is one srun --multi-prog step: a task per shard, each with its own
+    port and output files."""
+    port = find_free_ports(3, cluster=True)
+    db = exp.create_database(port=port, db_nodes=3, interface="lo", alloc=alloc)
+    db.set_run_arg("exact")
+    (node,) = db.entities
+    assert node.name == "orchestrator_0" and node.is_mpmd and db.num_shards == 3
+    exp.start(db)
+    try:
+        assert exp.get_status(db) == [S.STATUS_RUNNING]
+        (job,) = exp._control.jobs()
+        assert job.current.job_id.startswith(f"{alloc}.")
+        assert node.ports == [port, port + 1, port + 2] and node.hosts == ["127.0.0.1"]
+        assert db.get_address() == [f"127.0.0.1:{port + i}" for i in range(3)]
+        for i in range(3):
+            with open(os.path.join(db.path, f"orchestrator_0_{i}.out")) as handle:
+                assert f"smartsim shard orchestrator_{i} " in handle.read()
+        model = _client_model(exp, alloc)
+        exp.start(model)
+        assert exp.get_status(model) == [S.STATUS_COMPLETED]
+        assert _read(os.path.join(model.path, "client.out")) == "3 Clustered PONG\n"
+    finally:
+        exp.stop(db)
+    assert exp.get_status(db) == [S.STATUS_CANCELLED]
+    assert not db.is_active() and _shard_processes(db) == []
+
+
+def test_a_failing_shard_fails_its_single_cmd_node(exp, alloc):
+    port = find_free_ports(3, cluster=True)
+    db = exp.create_database(port=port, db_nodes=3, interface="lo", alloc=alloc)
+    db.set_run_arg("exact")
+    exp.start(db)
+    try:
+        out = _read(os.path.join(db.path, "orchestrator_0_1.out"))
+        server = int(re.search(r"\(server pid (\d+)\)", out).group(1))
+        os.kill(server, signal.SIGKILL)  # the second shard's server dies
+        _wait_status(exp, db, S.STATUS_FAILED)
+        err = _read(os.path.join(db.path, "orchestrator_0.err"))
+        assert "task 1" in err  # srun names the shard's task; the others were ended with it
+    finally:
+        exp.stop(db)
+    assert not db.is_active() and _shard_processes(db) == []
 
 
 def test_batch_orchestrator_and_batch_model_reaching_it(exp):

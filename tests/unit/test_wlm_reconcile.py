@@ -16,6 +16,7 @@ from smartsim._core.launcher.reconcile import (
     StepFound,
     Tracked,
     reconcile,
+    step_end,
 )
 from smartsim.status import SmartSimStatus
 
@@ -96,6 +97,10 @@ ROWS = {
     "sacct ends the step after srun exited: its line wins over the code": (
         step(step_id="5.0", status=RUNNING, proc_exited_at=EXITED, proc_rc=0),
         {"5.0": line(FAILED, 1, "s-1")}, EXITED + 0.1, [Finished(FAILED, 1)],
+    ),
+    "sacct says completed but srun failed (a task failed, srun ended the others)": (
+        step(step_id="5.0", status=RUNNING, proc_exited_at=EXITED, proc_rc=247),
+        {"5.0": line(COMPLETED, 0, "s-1")}, EXITED + 0.1, [Finished(FAILED, 247)],
     ),
     "sacct ends the step while srun runs: held until srun exits": (
         step(step_id="5.0", status=RUNNING), {"5.0": line(CANCELLED, -9, "s-1")}, 0.0,
@@ -184,3 +189,10 @@ def test_applied_events_settle() -> None:
     assert (tracked.step_id, tracked.status, tracked.nodes) == ("5.0", RUNNING, ("n1",))
     assert tracked.events == [(RUNNING, None)]
     assert reconcile([tracked], answer, 0.1) == []
+
+
+def test_a_held_completion_yields_to_a_failed_srun() -> None:
+    assert step_end(COMPLETED, 0, 247) == (FAILED, 247)
+    assert step_end(COMPLETED, 0, 0) == (COMPLETED, 0)
+    assert step_end(CANCELLED, -15, 143) == (CANCELLED, -15)
+    assert step_end(FAILED, 1, None) == (FAILED, 1)

@@ -1,7 +1,8 @@
 """The database checkpoint file: what a later driver needs to reconnect to a running database.
 
-JSON in ``<db path>/smartsim_db.dat``: identifier, shards (name, address, job id), launcher,
-and the database's password when it has one; the file is readable by its owner only.
+JSON in ``<db path>/smartsim_db.dat``: identifier, DBNodes (name, each shard's addresses and
+port, job id), launcher, and the database's password when it has one; the file is readable by
+its owner only. Format 1 (one shard per node) is still read.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import os
 
 from smartsim.database import Orchestrator
 from smartsim.database.orchestrator import CHECKPOINT_NAME
+from smartsim.entity.dbnode import DBNode
 from smartsim.error import SmartSimError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 __all__ = ["CHECKPOINT_NAME", "live_database", "read", "remove", "write"]
 
 
@@ -28,8 +30,13 @@ def write(db: Orchestrator, job_ids: list[str], launcher: str) -> None:
         "launcher": launcher,
         "password": db.password or "",
         "shards": [
-            {"name": shard.name, "hosts": shard.hosts, "port": shard.port, "job_id": job_id}
-            for shard, job_id in zip(db.entities, job_ids, strict=True)
+            {
+                "name": node.name,
+                "shard_hosts": node.shard_hosts,
+                "ports": node.ports,
+                "job_id": job_id,
+            }
+            for node, job_id in zip(db.entities, job_ids, strict=True)
         ],
     }
     tmp = f"{db.checkpoint_file}.tmp"
@@ -60,19 +67,24 @@ def read(path: str) -> tuple[Orchestrator, list[str], str]:
         with open(path, encoding="utf-8") as handle:
             record = json.load(handle)
         shards = record["shards"]
+        nodes = []
+        for saved in shards:
+            ports = [int(port) for port in saved.get("ports") or [saved["port"]]]
+            hosts = saved["shard_hosts"] if "shard_hosts" in saved else [saved["hosts"]]
+            db_id = str(record["db_identifier"])
+            nodes.append(DBNode(str(saved["name"]), str(record["path"]), None, ports, None, db_id))
+            nodes[-1].set_shard_hosts([list(h) for h in hosts])
         db = Orchestrator(
             path=record["path"],
             port=int(record["port"]),
             interface=record["interfaces"],
             launcher="local",  # the shards already run: these settings are never launched
-            db_nodes=len(shards),
+            db_nodes=sum(node.num_shards for node in nodes),
             db_identifier=record["db_identifier"],
             password=bool(record.get("password")),
         )
         db._password = str(record.get("password") or "")
-        for shard, saved in zip(db.entities, shards, strict=True):
-            shard.port = int(saved["port"])
-            shard.hosts = list(saved["hosts"])
+        db.entities = nodes
         return db, [str(s["job_id"]) for s in shards], str(record["launcher"])
     except FileNotFoundError:
         raise SmartSimError(f"Database checkpoint {path!r} does not exist") from None

@@ -23,6 +23,7 @@ from smartsim._core.launcher import create_launcher, launcher_class
 from smartsim._core.launcher.base import Launcher
 from smartsim._core.launcher.step import BatchStep, Step
 from smartsim._core.teardown import live_jobs
+from smartsim._core.telemetry.recorder import TelemetryRecorder
 from smartsim.database import Orchestrator
 from smartsim.entity import EntitySequence, Model, SmartSimEntity
 from smartsim.error import SmartSimError, SSDBIDConflictError, SSUnsupportedError
@@ -72,7 +73,7 @@ def client_env(model: Model, dbs: t.Iterable[Orchestrator]) -> dict[str, str]:
     env: dict[str, str] = {}
     for db in dbs:
         suffix = db_env_suffix(db.db_identifier)
-        env[f"SSDB{suffix}"] = ",".join([shard.address for shard in db.entities][:128])
+        env[f"SSDB{suffix}"] = ",".join(db.shard_addresses[:128])
         env[f"SR_DB_TYPE{suffix}"] = "Clustered" if db.is_clustered else "Standalone"
         if db.password:
             env[password_variable(db.db_identifier)] = db.password
@@ -96,14 +97,21 @@ def client_env(model: Model, dbs: t.Iterable[Orchestrator]) -> dict[str, str]:
 class Controller:
     """Everything an Experiment does with processes, for one launcher."""
 
-    def __init__(self, launcher: str = "local", exp_path: str | None = None) -> None:
+    def __init__(
+        self,
+        launcher: str = "local",
+        exp_path: str | None = None,
+        telemetry: TelemetryRecorder | None = None,
+    ) -> None:
         """
         :param launcher: the launcher's name
         :param exp_path: where the record of launched jobs is kept (for ``smart teardown``)
+        :param telemetry: writes the experiment's telemetry files (default: none)
         """
         self._launcher_name = launcher
         self._exp_path = exp_path
-        self._jobs = JobManager()
+        self._telemetry = telemetry or TelemetryRecorder.off()
+        self._jobs = JobManager(on_end=self._telemetry.job_ended)
         self._launcher: Launcher | None = None
         self._active_dbs: dict[str, Orchestrator] = {}
         self._job_dirs: dict[str, str] = {}
@@ -254,6 +262,7 @@ class Controller:
         self._check_launchable(manifest)
         if kill_on_interrupt:
             self._install_interrupt_handlers()
+        self._telemetry.begin(manifest)
         launched: list[str] = []
         try:
             for db in manifest.dbs:
@@ -269,6 +278,7 @@ class Controller:
                 for db in manifest.dbs:
                     self._forget_db(db)
             raise
+        self._telemetry.record_run(manifest)
         if block:
             self.poll(interval=5, verbose=True, kill_on_interrupt=kill_on_interrupt)
 
@@ -319,6 +329,7 @@ class Controller:
                 ids = submit()
                 for step, job_id in zip(steps, ids, strict=True):
                     self._job_dirs[step.name] = step.cwd
+                    self._telemetry.launched(step, job_id, launcher.name)
                     self._jobs.add_run(
                         step.name, step.entity_type, is_db, job_id, launcher.name, launch_time
                     )
@@ -338,6 +349,7 @@ class Controller:
         return job_ids
 
     def _forget_db(self, db: Orchestrator) -> None:
+        self._telemetry.database_stopped(db)
         if self._active_dbs.get(db.db_identifier) is db:
             del self._active_dbs[db.db_identifier]
         checkpoint.remove(db)

@@ -28,7 +28,13 @@ def _backoff() -> t.Iterator[float]:
             delay = min(delay * 2, 0.01)
 
 
-def _poll(check: t.Callable[[], bool], dead_shard: DeadShard, deadline: float, what: str) -> None:
+def poll_until(
+    check: t.Callable[[], bool], dead_shard: DeadShard, deadline: float, what: str
+) -> None:
+    """Return once ``check()`` is true.
+
+    :raises SmartSimError: a shard ended (``dead_shard``) or the deadline passed first
+    """
     for delay in _backoff():
         if check():
             return
@@ -58,7 +64,9 @@ def wait_until_answering(
     deadline = time.monotonic() + timeout
     for address in addresses:
         with Connection(address, timeout=1.0, password=password) as conn:
-            _poll(functools.partial(_answers, conn), dead_shard, deadline, f"{address} to answer")
+            poll_until(
+                functools.partial(_answers, conn), dead_shard, deadline, f"{address} to answer"
+            )
 
 
 def _cluster_info(conn: Connection) -> dict[str, str]:
@@ -103,7 +111,7 @@ def create_cluster(
             )
 
         for conn, address in zip(conns, addresses, strict=True):
-            _poll(
+            poll_until(
                 functools.partial(ready, conn),
                 dead_shard,
                 deadline,

@@ -10,8 +10,10 @@ reconnects from. It is given the launcher and the job manager; it never imports 
 from __future__ import annotations
 
 import copy
+import json
 import os
 import sys
+import time
 import typing as t
 import uuid
 
@@ -21,13 +23,16 @@ from smartsim._core.control.jobmanager import JobManager
 from smartsim._core.entrypoints import colocated, dbshard
 from smartsim._core.entrypoints.server import PASSWORD_ENV
 from smartsim._core.launcher.base import Launcher
+from smartsim._core.launcher.slurm.step import multi_prog
 from smartsim._core.launcher.step import BatchStep, Step
 from smartsim._core.utils.network import port_in_use
 from smartsim.database import Orchestrator
 from smartsim.database.orchestrator import PACKAGE_ROOT
 from smartsim.entity import Model
+from smartsim.entity.dbnode import DBNode
 from smartsim.error import SmartSimError, SSDBIDConflictError
 from smartsim.log import get_logger
+from smartsim.settings.slurmSettings import SrunSettings
 from smartsim.status import TERMINAL_STATUSES, SmartSimStatus
 
 logger = get_logger(__name__)
@@ -60,55 +65,68 @@ class DBLaunch:
         self._jobs = jobs
 
     def shard_steps(self, db: Orchestrator) -> list[Step]:
-        """Assign each shard its port and addresses, and build its step."""
+        """Assign each shard its port (and addresses, when known in advance) and build one
+        step per DBNode: a shard, or all of an MPMD node's shards in one command."""
         launcher = self._launcher()
         server = get_config().database_exe
         module = find_ai_module()
-        threads = db.queue_threads
         addresses = launcher.bind_addresses(db.interfaces)
         steps = []
-        for i, shard in enumerate(db.entities):
-            shard.port = db.port + i if launcher.shards_share_host else db.port
-            if addresses is not None:
-                shard.hosts = list(addresses)
-                for address in addresses:
-                    if port_in_use(address, shard.port):
-                        raise SmartSimError(
-                            f"Port {shard.port} on {address}, needed by database shard "
-                            f"{shard.name}, is already in use; choose another port "
-                            "(create_database(port=...))"
-                        )
-            settings = copy.deepcopy(db.run_settings)
+        index = 0  # the shard's place in the database
+        for node in db.entities:
+            settings = copy.deepcopy(node.run_settings)  # the node keeps its own unextended
             assert settings is not None
-            settings.exe_args.extend(
-                dbshard.argv(
-                    shard.name,
-                    shard.port,
-                    workdir=db.path,
-                    server=server,
-                    addresses=addresses,
-                    ifnames=list(db.interfaces) if addresses is None else None,
-                    cluster=db.is_clustered,
-                    conf=db.db_conf,
-                    module=module.path,
-                    no_module=module.reason or None,
-                    workers=threads["threads_per_queue"],
-                    inter_op=threads["inter_op_threads"],
-                    intra_op=threads["intra_op_threads"],
-                    password_env=PASSWORD_ENV if db.password else None,
+            ports = []
+            parts = [settings, *settings.mpmd]
+            for i, (part, name) in enumerate(zip(parts, node.shard_names, strict=True)):
+                port = db.port + index if launcher.shards_share_host else db.port
+                index += 1
+                for address in addresses or []:
+                    if port_in_use(address, port):
+                        raise SmartSimError(
+                            f"Port {port} on {address}, needed by database shard {name}, is "
+                            "already in use; choose another port (create_database(port=...))"
+                        )
+                out_file = node.output_files[i] if node.is_mpmd else None
+                part.exe_args.extend(
+                    dbshard.argv(
+                        name,
+                        port,
+                        workdir=db.path,
+                        server=server,
+                        addresses=addresses,
+                        ifnames=list(db.interfaces) if addresses is None else None,
+                        cluster=db.is_clustered,
+                        conf=db.db_conf,
+                        module=module.path,
+                        no_module=module.reason or None,
+                        workers=db.queue_threads,
+                        inter_op=db.inter_threads,
+                        intra_op=db.intra_threads,
+                        password_env=PASSWORD_ENV if db.password else None,
+                        out_file=out_file,
+                        err_file=_err_file(out_file) if out_file else None,
+                    )
                 )
-            )
-            shard.run_settings = settings
+                ports.append(port)
+            node.ports = ports
+            if addresses is not None:
+                node.set_shard_hosts([list(addresses) for _ in ports])
+            if isinstance(settings, SrunSettings) and settings.mpmd:
+                config = os.path.join(db.path, f"{node.name}.mpmd")
+                settings, text = multi_prog(settings, config)
+                with open(config, "w", encoding="utf-8") as handle:
+                    handle.write(text)
             argv = launcher.argv(settings, db.path)
             env = {**settings_env(settings.env_vars), "PYTHONPATH": PACKAGE_ROOT}
             if db.password:
                 env[PASSWORD_ENV] = db.password  # in the environment, never in argv
-            steps.append(Step(shard.name, shard.type, argv, db.path, env))
+            steps.append(Step(node.name, node.type, argv, db.path, env))
         return steps
 
     def start(self, db: Orchestrator, submit: Submit) -> list[str]:
         """Launch the shards and return once the database answers (as a cluster if it is
-        one), after writing its checkpoint; the shards' job ids.
+        one), after writing its checkpoint; the DBNodes' job ids.
 
         :raises SmartSimError: a shard ended or the database did not answer in time; the
             message ends with what the shards wrote last
@@ -116,26 +134,38 @@ class DBLaunch:
         os.makedirs(db.path, exist_ok=True)
         db.remove_stale_files()
         db._renew_password()
+        for node in db.entities:
+            node.clear_hosts()
         steps = self.shard_steps(db)
         units: list[Step | BatchStep] = list(steps)
         if db.batch_settings is not None:
             units = [BatchStep(db.name, db.path, db.batch_settings, steps)]
         job_ids = submit(units)
-        shard_names = [shard.name for shard in db.entities]
+        node_names = [node.name for node in db.entities]
 
         def dead_shard() -> str | None:
-            for name in shard_names:
+            for name in node_names:
                 if self._status(name) in TERMINAL_STATUSES:
                     return name
             return None
 
         timeout = get_config().db_ready_timeout
+        deadline = time.monotonic() + timeout
         try:
-            if not all(shard.hosts for shard in db.entities):
-                found = self._launcher().job_addresses(job_ids, db.interfaces, timeout)
-                for shard, hosts in zip(db.entities, found, strict=True):
-                    shard.hosts = hosts
-            addresses = [shard.address for shard in db.entities]
+            waiting = [
+                (n, job) for n, job in zip(db.entities, job_ids, strict=True) if not n.launched
+            ]
+            single = [(node, job) for node, job in waiting if not node.is_mpmd]
+            if single:
+                found = self._launcher().job_addresses(
+                    [job for _, job in single], db.interfaces, timeout
+                )
+                for (node, _), hosts in zip(single, found, strict=True):
+                    node.set_shard_hosts([hosts])
+            for node, _ in waiting:
+                if node.is_mpmd:
+                    node.set_shard_hosts(reported_hosts(node, dead_shard, deadline))
+            addresses = db.shard_addresses
             password = db.password or ""
             dbcluster.wait_until_answering(addresses, dead_shard, timeout, password)
             if db.is_clustered:
@@ -168,7 +198,7 @@ class DBLaunch:
         if not db.is_active():
             raise SmartSimError(
                 f"Database {db.db_identifier} recorded in {checkpoint_file} does not answer at "
-                f"{', '.join(shard.address for shard in db.entities)}"
+                f"{', '.join(db.shard_addresses)}"
             )
         for shard, job_id in zip(db.entities, job_ids, strict=True):
             launcher = self._launcher()
@@ -183,11 +213,14 @@ class DBLaunch:
 
 
 def output_tails(db: Orchestrator, lines: int = 5) -> str:
-    """The last lines each shard wrote, to show why a database did not start."""
+    """The last lines each DBNode (and each shard of an MPMD node) wrote, to show why a
+    database did not start."""
     parts = []
-    for shard in db.entities:
-        for suffix in ("out", "err"):
-            path = os.path.join(db.path, f"{shard.name}.{suffix}")
+    for node in db.entities:
+        paths = [os.path.join(db.path, f"{node.name}.{suffix}") for suffix in ("out", "err")]
+        if node.is_mpmd:
+            paths += [path for out in node.output_files for path in (out, _err_file(out))]
+        for path in paths:
             try:
                 with open(path, encoding="utf-8", errors="replace") as handle:
                     tail = handle.read().splitlines()[-lines:]
@@ -196,6 +229,47 @@ def output_tails(db: Orchestrator, lines: int = 5) -> str:
             if tail:
                 parts.append(f"--- {path} ---\n" + "\n".join(tail))
     return "\n".join(parts)
+
+
+def _err_file(out_file: str) -> str:
+    """The error file beside an output file (``x.out`` -> ``x.err``)."""
+    return f"{os.path.splitext(out_file)[0]}.err"
+
+
+def reported_hosts(
+    node: DBNode, dead_shard: dbcluster.DeadShard, deadline: float
+) -> list[list[str]]:
+    """Per shard of an MPMD node, the addresses it says it listens on: each shard prints
+    them in its output file once its server listens (under a workload manager the driver
+    cannot tell which task runs where).
+
+    :raises SmartSimError: the node ended or the deadline passed first
+    """
+    found: dict[int, list[str]] = {}
+
+    def all_reported() -> bool:
+        for i, path in enumerate(node.output_files):
+            if i not in found:
+                hosts = _shard_info(path)
+                if hosts:
+                    found[i] = hosts
+        return len(found) == node.num_shards
+
+    dbcluster.poll_until(all_reported, dead_shard, deadline, f"the shards of {node.name} to start")
+    return [found[i] for i in range(node.num_shards)]
+
+
+def _shard_info(path: str) -> list[str]:
+    """The addresses a shard reported in its output file (none yet: empty)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.startswith(dbshard.SHARD_INFO + " "):
+                    info = json.loads(line.split(" ", 1)[1])
+                    return [str(host) for host in info.get("addresses") or [info["hostname"]]]
+    except (OSError, ValueError, KeyError):
+        pass
+    return []
 
 
 # -- colocated databases ----------------------------------------------------------------------

@@ -7,7 +7,9 @@ Other options: ``--ifname NAME`` (bind that interface's address, resolved on thi
 inference workers, default 1, with ``--inter-op N``/``--intra-op N`` backend threads) or
 ``--no-module REASON`` (said in the shard's output: models and scripts are unavailable),
 ``--password-env NAME`` (the server requires the password held by the environment variable
-NAME; it reaches the server on its standard input, never on a command line).
+NAME; it reaches the server on its standard input, never on a command line), ``--out FILE``
+and ``--err FILE`` (where the shard writes its output, when several shards share one
+launch command and so its output streams).
 The server runs as a child; termination signals are forwarded to it, and this process exits
 with the server's code once it is gone. The options are read by hand, not with argparse, to
 keep the shard's start-up short (see server.py); :func:`argv` builds them for the driver, and
@@ -47,7 +49,11 @@ _SINGLE = {
     "--inter-op",
     "--intra-op",
     "--password-env",
+    "--out",
+    "--err",
 }
+SHARD_INFO = "SMARTSIM_ORC_SHARD_INFO"
+"""Starts the line a shard prints once it listens: JSON of its name, address and port."""
 
 
 def argv(
@@ -66,6 +72,8 @@ def argv(
     inter_op: int | None = None,
     intra_op: int | None = None,
     password_env: str | None = None,
+    out_file: str | None = None,
+    err_file: str | None = None,
 ) -> list[str]:
     """The options that follow ``python -S -m smartsim._core.entrypoints.dbshard``, as
     :func:`parse_args` reads them (the driver builds shard commands with it; no imports)."""
@@ -89,6 +97,8 @@ def argv(
         ("--inter-op", inter_op),
         ("--intra-op", intra_op),
         ("--password-env", password_env),
+        ("--out", out_file),
+        ("--err", err_file),
     )
     return options
 
@@ -126,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the shard until the server exits; return its exit code."""
     opts = parse_args(sys.argv[1:] if argv is None else argv)
     name = str(opts["--name"])
+    for flag, fileno in (("--out", 1), ("--err", 2)):
+        if opts.get(flag):
+            redirect(fileno, str(opts[flag]))
     addresses = list(opts["--address"])  # type: ignore[call-overload]
     if opts["--ifname"]:
         try:
@@ -168,6 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     if code is not None:
         return code
     print(f"smartsim shard {name} (server pid {pid}): {' '.join(command)}", flush=True)
+    import json  # after the server listens: not on the start-up path
+
+    bound = addresses or ["127.0.0.1"]
+    info = {"name": name, "hostname": bound[0], "port": port, "cluster": bool(opts["--cluster"])}
+    print(f"{SHARD_INFO} {json.dumps({**info, 'addresses': bound})}", flush=True)
     workers = None
     if opts.get("--module"):
         argv_ = worker_argv(
@@ -185,6 +203,15 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     return supervise(pid, workers)
+
+
+def redirect(fileno: int, path: str) -> None:
+    """Point file descriptor ``fileno`` (1 or 2, which the server inherits) at a new file."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, fileno)
+    os.close(fd)
 
 
 def _int_option(opts: dict[str, object], flag: str) -> int | None:

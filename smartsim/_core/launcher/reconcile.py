@@ -153,6 +153,18 @@ def from_rc(returncode: int | None) -> Finished:
     return Finished(S.STATUS_COMPLETED if returncode == 0 else S.STATUS_FAILED, returncode)
 
 
+def step_end(
+    status: SmartSimStatus, returncode: int | None, srun_rc: int | None
+) -> tuple[SmartSimStatus, int | None]:
+    """How a step whose srun ran here ended: the scheduler's word, unless it says Completed
+    while our srun failed. Slurm records a multi-task step as COMPLETED 0:0 when one task
+    failed and srun ended the others (``--kill-on-bad-exit``); srun exits with that task's
+    code."""
+    if status == S.STATUS_COMPLETED and srun_rc not in (None, 0):
+        return S.STATUS_FAILED, srun_rc
+    return status, returncode
+
+
 def reconcile(
     tracked: t.Iterable[Tracked], infos: t.Mapping[str, JobInfo] | None, now: float
 ) -> list[tuple[str, Event]]:
@@ -209,7 +221,7 @@ def _line_events(tr: Tracked, info: JobInfo | None, job_info: JobInfo | None) ->
     if tr.pid is not None and tr.proc_exited_at is None:  # our srun has not exited yet
         held = tr.pending == (info.status, info.returncode)
         return events if held else events + [Held(info.status, info.returncode)]
-    return events + [Finished(info.status, info.returncode)]
+    return events + [Finished(*step_end(info.status, info.returncode, tr.proc_rc))]
 
 
 def _grace_events(tr: Tracked, job_info: JobInfo | None, now: float) -> list[Event]:

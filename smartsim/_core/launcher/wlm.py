@@ -23,7 +23,7 @@ from smartsim._core.config import get_config
 from smartsim._core.launcher.base import Launcher, OnExit, OnStatus
 from smartsim._core.launcher.local.launcher import LocalLauncher
 from smartsim._core.launcher.local.step import local_argv
-from smartsim._core.launcher.reconcile import JobInfo, Tracked, from_rc, reconcile
+from smartsim._core.launcher.reconcile import JobInfo, Tracked, from_rc, reconcile, step_end
 from smartsim._core.launcher.step import BatchStep, Step, in_dir_with_output
 from smartsim._core.utils.process import ProcessIdentity
 from smartsim._core.utils.shell import CommandResult, run_command
@@ -432,7 +432,7 @@ class WLMLauncher(Launcher):
         tr.proc_exited_at = time.monotonic()
         self._by_pid.pop(tr.pid or -1, None)
         if tr.pending is not None:
-            tr.finish(*tr.pending)
+            tr.finish(*step_end(*tr.pending, returncode))
         elif tr.job is None:
             from_rc(returncode).apply(tr)
         self._cond.notify_all()

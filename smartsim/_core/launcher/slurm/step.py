@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import os
+import re
 
 from smartsim._core.launcher.step import Step
 from smartsim.settings.base import RunSettings
 from smartsim.settings.slurmSettings import SrunSettings, split_srun_env
 
 JOBID = "--jobid"
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_@+=:,./-]+")
 
 
 def srun_argv(
@@ -110,3 +113,51 @@ def batch_member_argv(step: Step) -> list[str]:
         *_without_jobid(command[1:]),
     ]
     return ["env", *env, *srun] if env else srun
+
+
+def multi_prog(settings: SrunSettings, config_path: str) -> tuple[SrunSettings, str]:
+    """One srun running each part of MPMD ``settings`` as its own task(s) through
+    ``--multi-prog``, and the text of the configuration file to write at ``config_path``.
+
+    Unlike a heterogeneous step (``srun ... : ...``), it lets several parts share a node.
+    Each part gets as many ranks as its ``ntasks`` (default 1); the tasks are spread over the
+    nodes of the parts' node lists (or the allocation) and one that fails ends the others.
+    Its arguments are single-quoted as srun's parser reads them.
+
+    :raises ValueError: an argument holds a single quote, which the file cannot express
+    """
+    parts = [settings, *settings.mpmd]
+    lines = []
+    first = 0
+    for part in parts:
+        tasks = int(str(part.run_args.get("ntasks") or part.run_args.get("n") or 1))
+        ranks = str(first) if tasks == 1 else f"{first}-{first + tasks - 1}"
+        first += tasks
+        env = [f"{k}={v}" for k, v in part.env_vars.items() if v is not None]
+        words = [*(["env", *env] if env else []), *part.exe, *part.exe_args]
+        lines.append(" ".join([ranks, *(_multi_prog_word(word) for word in words)]))
+    nodes = [
+        node
+        for part in parts
+        for node in str(part.run_args.get("nodelist") or "").split(",")
+        if node
+    ]
+    flat = copy.deepcopy(settings)
+    flat.mpmd = []
+    flat.exe, flat.exe_args = [config_path], []
+    for name in ("ntasks", "n", "ntasks-per-node", "nodelist", "w"):
+        flat.run_args.pop(name, None)
+    if nodes:
+        flat.run_args["nodelist"] = ",".join(dict.fromkeys(nodes))
+    flat.run_args.update({"ntasks": first, "spread-job": None, "kill-on-bad-exit": 1})
+    flat.run_args["multi-prog"] = None
+    return flat, "\n".join(lines) + "\n"
+
+
+def _multi_prog_word(word: str) -> str:
+    """``word`` as a ``--multi-prog`` file holds it (single quotes group; nothing escapes)."""
+    if _PLAIN_WORD.fullmatch(word):
+        return word
+    if "'" in word:
+        raise ValueError(f"srun --multi-prog cannot pass an argument holding a quote: {word!r}")
+    return f"'{word}'"

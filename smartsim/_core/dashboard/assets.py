@@ -131,8 +131,15 @@ JS = r"""
     return (i ? n.toFixed(1) : String(Math.round(n))) + " " + units[i];
   }
   function rc(e) { return e.return_code === null || e.return_code === undefined ? "" : e.return_code; }
+  function quote(word) {
+    word = String(word);
+    if (/^[\w@%+=:,.\/-]+$/.test(word)) return word;
+    if (word.indexOf("'") < 0) return "'" + word + "'";
+    if (!/["\\$`]/.test(word)) return '"' + word + '"';
+    return "'" + word.replace(/'/g, "'\"'\"'") + "'";
+  }
   function command(e) {
-    return [e.run_command, e.exe].concat(e.exe_args || []).filter(Boolean).join(" ");
+    return [e.run_command, e.exe].filter(Boolean).concat((e.exe_args || []).map(quote)).join(" ");
   }
   function params(obj) {
     return Object.keys(obj || {}).map(function (k) {

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -178,3 +181,20 @@ def test_smart_report_and_dashboard_commands(
         port = int(busy.url.rsplit(":", 1)[1].strip("/"))
         assert main(["dashboard", str(exp), "--port", str(port)]) == 1
     assert "choose another with --port" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_smart_dashboard_process_serves_until_signalled(tmp_path: Path, stop: int) -> None:
+    """``smart dashboard`` prints its URL, serves, and exits 0 promptly on SIGTERM or Ctrl-C."""
+    exp = make_experiment(tmp_path)
+    argv = [sys.executable, "-m", "smartsim._core.cli", "dashboard", str(exp), "--port", "0"]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            line = proc.stdout.readline() if proc.stdout else ""
+            url = line.split(": ", 1)[1].split()[0]
+            assert url.startswith("http://127.0.0.1:")
+            assert _get(url + "api/snapshot")[0] == 200
+            proc.send_signal(stop)
+            assert proc.wait(timeout=10) == 0
+        finally:
+            proc.kill()

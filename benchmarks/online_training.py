@@ -95,7 +95,10 @@ def _consume_ml(address: str, total: int) -> None:
     )
     generator.init_samples(100_000, 0.001)
     while generator.num_samples < total:
+        before = generator.num_samples
         generator.update_data()
+        if generator.num_samples == before:
+            time.sleep(0.001)  # nothing new: wait as poll_tensor does (1 ms)
     _train(None, None, generator)  # the generator's epoch: update (nothing new), shuffle, batches
 
 

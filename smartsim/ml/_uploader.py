@@ -72,21 +72,19 @@ class TrainingDataUploader:
         """
         if np.ndim(samples) < 1:
             raise ValueError("Samples must have at least one dimension (the sample axis)")
-        with_targets = (
-            targets is not None and bool(self.target_name) and self.target_name != self.sample_name
-        )
-        if targets is not None and with_targets:
-            if np.ndim(targets) < 1 or len(targets) != len(samples):
-                raise ValueError(
-                    f"Targets must have one entry per sample: {len(samples)} samples, "
-                    f"targets of shape {np.shape(targets)}"
-                )
+        if not self.target_name or self.target_name == self.sample_name:
+            targets = None  # no targets, or the samples are their own (autoencoding)
+        if targets is not None and (np.ndim(targets) < 1 or len(targets) != len(samples)):
+            raise ValueError(
+                f"Targets must have one entry per sample: {len(samples)} samples, "
+                f"targets of shape {np.shape(targets)}"
+            )
         name = form_name("training_samples", self.rank, self.batch_idx)
         batch = Dataset(name)
         batch.add_tensor(self.sample_name, samples)
-        if targets is not None and with_targets:
+        if targets is not None:
             batch.add_tensor(self.target_name, targets)
-        self._log(f"Putting dataset {name} with samples" + (" and targets" if with_targets else ""))
+        self._log(f"Putting dataset {name} with samples" + (" and targets" * (targets is not None)))
         self.client.put_dataset(batch)
         self.client.append_to_list(self.list_name, batch)
         if self.verbose:

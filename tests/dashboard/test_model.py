@@ -15,9 +15,14 @@ import pytest
 
 from smartsim._core.cli import main
 from smartsim._core.dashboard import DashboardServer, TelemetryNotFound, load_snapshot
-from smartsim._core.dashboard.model import status_of
+from smartsim._core.dashboard.model import (
+    MIN_TAIL_BYTES,
+    REPORT_TAILS_BYTES,
+    _tail_budget,
+    status_of,
+)
 from smartsim._core.dashboard.page import render_page
-from smartsim._core.dashboard.readers import CsvCache, downsample, tail, to_seconds
+from smartsim._core.dashboard.readers import TAIL_BYTES, CsvCache, downsample, tail, to_seconds
 from smartsim._core.dashboard.report import write_report
 from smartsim._core.dashboard.server import FRESH_FOR
 from tests.dashboard.sample import make_experiment
@@ -198,3 +203,14 @@ def test_smart_dashboard_process_serves_until_signalled(tmp_path: Path, stop: in
             assert proc.wait(timeout=10) == 0
         finally:
             proc.kill()
+
+
+def test_report_tails_shrink_when_the_outputs_are_many() -> None:
+    """A report embeds whole tails for a few jobs, and less of each for thousands."""
+    few = {"runs": [{"model": [{}] * 3}]}
+    many = {"runs": [{"ensemble": [{"models": [{}] * 2000}], "orchestrator": [{"shards": [{}]}]}]}
+    huge = {"runs": [{"ensemble": [{"models": [{}] * 100_000}]}]}
+    assert _tail_budget(few) == TAIL_BYTES
+    assert MIN_TAIL_BYTES < _tail_budget(many) < TAIL_BYTES
+    assert _tail_budget(many) * 2 * 2002 <= REPORT_TAILS_BYTES  # 2 files a job, and the log
+    assert _tail_budget(huge) == MIN_TAIL_BYTES

@@ -14,10 +14,15 @@ import os
 import time
 import typing as t
 
-from .readers import CsvCache, downsample, read_json, tail, to_seconds
+from .readers import TAIL_BYTES, CsvCache, downsample, read_json, tail, to_seconds
 
 MANIFEST_RELPATH = os.path.join(".smartsim", "telemetry", "manifest.json")
 """Where an experiment's telemetry manifest is, relative to its directory."""
+
+REPORT_TAILS_BYTES = 8 * 1024 * 1024
+"""Output a report embeds in all; each file's share shrinks as the files grow many."""
+MIN_TAIL_BYTES = 1024
+"""The least of each output file a report embeds, however many there are."""
 
 PENDING, RUNNING, COMPLETED = "Pending", "Running", "Completed"
 FAILED, UNKNOWN = "Failed", "Unknown"
@@ -87,10 +92,11 @@ def status_of(status_dir: str) -> Json:
 class _Builder:
     """Turns one manifest into the snapshot, numbering entities in the order it reads them."""
 
-    def __init__(self, exp_path: str, csv: CsvCache, tails: bool) -> None:
+    def __init__(self, exp_path: str, csv: CsvCache, tail_bytes: int) -> None:
         self.exp_path = os.path.abspath(exp_path)
         self.csv = csv
-        self.tails = tails
+        self.tail_bytes = tail_bytes
+        """How much of each output file to include (0: no tails)."""
         self.files: dict[str, tuple[str, str]] = {}
         """Each entity id's output and error files (what the server may show a tail of)."""
 
@@ -117,10 +123,14 @@ class _Builder:
             "managed": metadata.get("managed"),
         }
         entity.update(status_of(self.path(metadata.get("status_dir"))))
-        if self.tails:
-            entity["out_tail"] = tail(out_file) if out_file else None
-            entity["err_tail"] = tail(err_file) if err_file else None
+        if self.tail_bytes:
+            entity["out_tail"] = self.tail(out_file)
+            entity["err_tail"] = self.tail(err_file)
         return entity
+
+    def tail(self, path: str) -> str | None:
+        """The end of an output file, at most ``tail_bytes`` of it."""
+        return tail(path, self.tail_bytes) if path else None
 
     def model(self, raw: Json, kind: str, run_id: str) -> Json:
         """A model or ensemble member: its job fields, command, parameters and files."""
@@ -240,7 +250,7 @@ def load_snapshot(
         if require:
             raise TelemetryNotFound(f"no telemetry manifest at {manifest_path(exp_path)}")
         return _empty(exp_path), {}
-    builder = _Builder(exp_path, csv or CsvCache(), tails)
+    builder = _Builder(exp_path, csv or CsvCache(), _tail_budget(manifest) if tails else 0)
     models: list[Json] = []
     ensembles: list[Json] = []
     databases: list[Json] = []
@@ -275,10 +285,20 @@ def load_snapshot(
         path = builder.path(experiment.get(key))
         snapshot["experiment"][key] = path
         if tails:
-            snapshot["experiment"][key.replace("file", "tail")] = tail(path) if path else None
+            snapshot["experiment"][key.replace("file", "tail")] = builder.tail(path)
     files = dict(builder.files)
     files["experiment"] = (snapshot["experiment"]["out_file"], snapshot["experiment"]["err_file"])
     return snapshot, files
+
+
+def _tail_budget(manifest: Json) -> int:
+    """Bytes of each output file a report embeds: all of TAIL_BYTES until the files are many."""
+    jobs = 1  # the experiment's own log
+    for run in manifest.get("runs") or []:
+        jobs += len(run.get("model") or [])
+        jobs += sum(len(e.get("models") or []) for e in run.get("ensemble") or [])
+        jobs += sum(len(d.get("shards") or []) for d in run.get("orchestrator") or [])
+    return max(MIN_TAIL_BYTES, min(TAIL_BYTES, REPORT_TAILS_BYTES // (2 * jobs)))
 
 
 def _empty(exp_path: str) -> Json:

@@ -8,6 +8,7 @@ entity's output and error files. Only files the manifest names are ever read for
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import typing as t
@@ -116,6 +117,8 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], snapshots: _Snapshots, page: str) -> None:
         self.snapshots = snapshots
         self.page = page
+        if ":" in address[0]:  # an IPv6 address such as ::1
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
 

@@ -17,7 +17,8 @@ from smartsim._core.control.controller import Controller
 from smartsim._core.control.manifest import Manifest
 from smartsim._core.generation.generator import Generator
 from smartsim._core.launcher import KNOWN_LAUNCHERS
-from smartsim._core.telemetry import TelemetryConfiguration
+from smartsim._core.telemetry import ExperimentTelemetryConfiguration, TelemetryConfiguration
+from smartsim._core.telemetry.recorder import TelemetryRecorder
 from smartsim.database import Orchestrator
 from smartsim.entity import Ensemble, EntitySequence, Model, SmartSimEntity
 from smartsim.error import SmartSimError, SSUnsupportedError
@@ -101,14 +102,16 @@ class Experiment:
                 "or 'auto'"
             )
         self._launcher = launcher
-        self._control = Controller(launcher=launcher, exp_path=exp_path)
+        self._telemetry = ExperimentTelemetryConfiguration()
+        telemetry = TelemetryRecorder(name, exp_path, launcher, self._telemetry)
+        self._control = Controller(launcher=launcher, exp_path=exp_path, telemetry=telemetry)
         self.db_identifiers: set[str] = set()
-        self._telemetry = TelemetryConfiguration()
         atexit.register(_report_running_at_exit, weakref.ref(self))
 
     @property
     def telemetry(self) -> TelemetryConfiguration:
-        """The telemetry switch (kept for SmartSim scripts; no monitor process runs)."""
+        """The telemetry switch: on unless ``SMARTSIM_FLAG_TELEMETRY=0``; while on, each start
+        writes the files of ``docs/telemetry.md`` under ``.smartsim/telemetry``."""
         return self._telemetry
 
     @property

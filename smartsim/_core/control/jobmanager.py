@@ -22,7 +22,12 @@ _ORDER = {
 class JobManager:
     """Thread-safe job table, updated by launchers' exit callbacks, waited on by the driver."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_end: t.Callable[[JobRun], None] | None = None) -> None:
+        """
+        :param on_end: called with each run whose status becomes terminal (under the
+            manager's lock, so it must not call the manager)
+        """
+        self._on_end = on_end
         self._cond = threading.Condition()
         self._jobs: dict[str, Job] = {}
         self._runs_by_id: dict[str, JobRun] = {}
@@ -94,8 +99,16 @@ class JobManager:
             status = (
                 SmartSimStatus.STATUS_COMPLETED if returncode == 0 else SmartSimStatus.STATUS_FAILED
             )
-        run.finish(status, returncode)
+        self._end(run, status, returncode)
         self._cond.notify_all()
+
+    def _end(self, run: JobRun, status: SmartSimStatus, returncode: int | None) -> None:
+        """Finish ``run`` (once: a terminal status is final) and tell ``on_end``."""
+        if run.finished:
+            return
+        run.finish(status, returncode)
+        if self._on_end is not None:
+            self._on_end(run)
 
     def mark_stopping(self, names: t.Iterable[str]) -> dict[str, list[str]]:
         """Flag the running jobs of these entities as being stopped; job ids by launcher."""
@@ -115,7 +128,7 @@ class JobManager:
             for job_id, returncode in returncodes.items():
                 run = self._runs_by_id.get(job_id)
                 if run is not None:
-                    run.finish(SmartSimStatus.STATUS_CANCELLED, returncode)
+                    self._end(run, SmartSimStatus.STATUS_CANCELLED, returncode)
             self._cond.notify_all()
 
     def get(self, name: str) -> Job | None:

@@ -304,6 +304,23 @@ def test_a_failing_shard_fails_its_single_cmd_node(exp, alloc):
     assert not db.is_active() and _shard_processes(db) == []
 
 
+def test_single_cmd_batch_database_is_one_job_step(exp):
+    """A batch database's MPMD node is one srun of the job; its shards may outnumber the
+    job's CPUs (one node here, one CPU by default)."""
+    port = find_free_ports(3, cluster=True)
+    db = exp.create_database(port=port, db_nodes=3, batch=True, interface="lo", time="00:05:00")
+    db.batch_settings.set_nodes(1)  # this Slurm has one node; SmartSim asks one per shard
+    exp.start(db)
+    try:
+        assert exp.get_status(db) == [S.STATUS_RUNNING]
+        assert db.get_address() == [f"127.0.0.1:{port + i}" for i in range(3)]
+        assert "--multi-prog" in _read(os.path.join(db.path, "orchestrator.sh"))
+    finally:
+        exp.stop(db)
+    assert exp.get_status(db) == [S.STATUS_CANCELLED]
+    assert _shard_processes(db) == []
+
+
 def test_batch_orchestrator_and_batch_model_reaching_it(exp):
     port = find_free_port()
     db = exp.create_database(port=port, db_nodes=1, batch=True, interface="lo", time="00:05:00")

@@ -9,6 +9,8 @@ import pathlib
 import pytest
 
 from smartsim import Experiment
+from smartsim._core.control import checkpoint
+from smartsim._core.launcher.slurm.step import multi_prog
 from smartsim.database import Orchestrator
 from smartsim.error import SmartSimError, SSDBFilesNotParseable
 from smartsim.settings import JsrunSettings, MpirunSettings, SrunSettings
@@ -206,3 +208,36 @@ def test_dbnode_hosts_before_and_after_launch():
     node.clear_hosts()
     with pytest.raises(SSDBFilesNotParseable):
         node.hosts  # noqa: B018
+
+
+def test_srun_mpmd_becomes_one_multi_prog_step():
+    settings = SrunSettings("/bin/echo", ["a b", "plain"], run_args={"ntasks": 1, "mem": "1G"})
+    settings.set_hostlist("n1")
+    second = SrunSettings("/bin/echo", ["two"], run_args={"ntasks": 2})
+    second.set_hostlist("n2")
+    settings.make_mpmd(second)
+    flat, text = multi_prog(settings, "/tmp/db.mpmd")
+    assert text == "0 /bin/echo 'a b' plain\n1-2 /bin/echo two\n"
+    assert flat.exe == ["/tmp/db.mpmd"] and flat.exe_args == [] and flat.mpmd == []
+    assert flat.format_run_args() == [
+        "--mem=1G", "--nodelist=n1,n2", "--ntasks=3", "--spread-job", "--overcommit",
+        "--kill-on-bad-exit=1", "--multi-prog",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="quote"):
+        multi_prog(SrunSettings("/bin/echo", ["it's"]), "/tmp/x.mpmd")
+
+
+def test_checkpoint_keeps_an_mpmd_node_with_its_shards(tmp_path):
+    db = Orchestrator(
+        path=str(tmp_path), launcher="slurm", run_command="srun", db_nodes=3, single_cmd=True
+    )
+    (node,) = db.entities
+    node.ports = [7000, 7001, 7002]
+    node.set_shard_hosts([["10.0.0.1"], ["10.0.0.2"], ["10.0.0.2"]])
+    checkpoint.write(db, ["12.3"], "slurm")
+    again, job_ids, launcher = checkpoint.read(db.checkpoint_file)
+    assert (job_ids, launcher, again.num_shards) == (["12.3"], "slurm", 3)
+    (copy,) = again.entities
+    assert copy.name == "orchestrator_0" and copy.is_mpmd and copy.ports == node.ports
+    assert copy.hosts == ["10.0.0.1", "10.0.0.2"]
+    assert again.shard_addresses == ["10.0.0.1:7000", "10.0.0.2:7001", "10.0.0.2:7002"]

@@ -215,20 +215,27 @@ class DBLaunch:
 def output_tails(db: Orchestrator, lines: int = 5) -> str:
     """The last lines each DBNode (and each shard of an MPMD node) wrote, to show why a
     database did not start."""
-    parts = []
+    names = [db.name] if db.batch_settings is not None else []  # the batch job's own files
+    paths = [os.path.join(db.path, f"{name}.{sfx}") for name in names for sfx in ("out", "err")]
     for node in db.entities:
-        paths = [os.path.join(db.path, f"{node.name}.{suffix}") for suffix in ("out", "err")]
+        paths += [os.path.join(db.path, f"{node.name}.{suffix}") for suffix in ("out", "err")]
         if node.is_mpmd:
             paths += [path for out in node.output_files for path in (out, _err_file(out))]
-        for path in paths:
-            try:
-                with open(path, encoding="utf-8", errors="replace") as handle:
-                    tail = handle.read().splitlines()[-lines:]
-            except OSError:
-                continue
-            if tail:
-                parts.append(f"--- {path} ---\n" + "\n".join(tail))
-    return "\n".join(parts)
+    return "\n".join(_tails(paths, lines))
+
+
+def _tails(paths: list[str], lines: int) -> list[str]:
+    """The last ``lines`` lines of each file that has some, under its path."""
+    parts = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                tail = handle.read().splitlines()[-lines:]
+        except OSError:
+            continue
+        if tail:
+            parts.append(f"--- {path} ---\n" + "\n".join(tail))
+    return parts
 
 
 def _err_file(out_file: str) -> str:

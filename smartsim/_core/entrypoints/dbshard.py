@@ -181,11 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     if code is not None:
         return code
     print(f"smartsim shard {name} (server pid {pid}): {' '.join(command)}", flush=True)
-    import json  # after the server listens: not on the start-up path
-
-    bound = addresses or ["127.0.0.1"]
-    info = {"name": name, "hostname": bound[0], "port": port, "cluster": bool(opts["--cluster"])}
-    print(f"{SHARD_INFO} {json.dumps({**info, 'addresses': bound})}", flush=True)
+    if not opts.get("--module"):
+        print(
+            f"smartsim shard {name}: AI commands unavailable (models and scripts cannot be "
+            f"stored or run): {opts.get('--no-module') or 'no smartsim-ai module given'}",
+            flush=True,
+        )
+    print_shard_info(name, addresses or ["127.0.0.1"], port, bool(opts["--cluster"]))
     workers = None
     if opts.get("--module"):
         argv_ = worker_argv(
@@ -196,13 +198,16 @@ def main(argv: list[str] | None = None) -> int:
         workers = Workers(
             argv_, _int_option(opts, "--workers") or 1, name, worker_environ(password)
         )
-    else:
-        print(
-            f"smartsim shard {name}: AI commands unavailable (models and scripts cannot be "
-            f"stored or run): {opts.get('--no-module') or 'no smartsim-ai module given'}",
-            flush=True,
-        )
     return supervise(pid, workers)
+
+
+def print_shard_info(name: str, addresses: list[str], port: int, cluster: bool) -> None:
+    """Say where the shard listens, in the line the driver looks for when it cannot tell
+    where a shard runs (several shards in one launch command)."""
+    import json  # the server already listens: not on the start-up path
+
+    info = {"name": name, "hostname": addresses[0], "port": port, "cluster": cluster}
+    print(f"{SHARD_INFO} {json.dumps({**info, 'addresses': addresses})}", flush=True)
 
 
 def redirect(fileno: int, path: str) -> None:

@@ -121,7 +121,8 @@ def multi_prog(settings: SrunSettings, config_path: str) -> tuple[SrunSettings, 
 
     Unlike a heterogeneous step (``srun ... : ...``), it lets several parts share a node.
     Each part gets as many ranks as its ``ntasks`` (default 1); the tasks are spread over the
-    nodes of the parts' node lists (or the allocation) and one that fails ends the others.
+    nodes of the parts' node lists (or the allocation), may outnumber its CPUs (as separate
+    steps of one CPU each could not), and one that fails ends the others.
     Its arguments are single-quoted as srun's parser reads them.
 
     :raises ValueError: an argument holds a single quote, which the file cannot express
@@ -149,7 +150,9 @@ def multi_prog(settings: SrunSettings, config_path: str) -> tuple[SrunSettings, 
         flat.run_args.pop(name, None)
     if nodes:
         flat.run_args["nodelist"] = ",".join(dict.fromkeys(nodes))
-    flat.run_args.update({"ntasks": first, "spread-job": None, "kill-on-bad-exit": 1})
+    flat.run_args.update(
+        {"ntasks": first, "spread-job": None, "overcommit": None, "kill-on-bad-exit": 1}
+    )
     flat.run_args["multi-prog"] = None
     return flat, "\n".join(lines) + "\n"
 

@@ -296,7 +296,8 @@ class Orchestrator(EntityList[DBNode]):
 
     @property
     def telemetry(self) -> TelemetryConfiguration:
-        """The telemetry switch (kept for SmartSim scripts; no monitor process runs)."""
+        """The database's telemetry switch, off by default as in SmartSim: on, the experiment
+        samples its shards' memory and clients (see ``docs/telemetry.md``)."""
         return self._telemetry
 
     @property

@@ -241,3 +241,17 @@ def test_checkpoint_keeps_an_mpmd_node_with_its_shards(tmp_path):
     assert copy.name == "orchestrator_0" and copy.is_mpmd and copy.ports == node.ports
     assert copy.hosts == ["10.0.0.1", "10.0.0.2"]
     assert again.shard_addresses == ["10.0.0.1:7000", "10.0.0.2:7001", "10.0.0.2:7002"]
+
+
+def test_set_cpus_reaches_every_shard_and_the_batch_job():
+    db = Orchestrator(launcher="slurm", run_command="srun", db_nodes=3, single_cmd=True)
+    db.set_cpus(4)
+    settings = db.entities[0].run_settings
+    assert [p.run_args["cpus-per-task"] for p in [settings, *settings.mpmd]] == [4, 4, 4]
+    with pytest.raises(SmartSimError, match="Not running as batch, cannot set walltime"):
+        db.set_walltime("00:10:00")
+    batch = Orchestrator(launcher="slurm", run_command="srun", db_nodes=3, batch=True)
+    batch.set_cpus(2)
+    batch.set_walltime("00:10:00")
+    assert batch.batch_settings.batch_args["cpus-per-task"] == "2"
+    assert batch.batch_settings.batch_args["time"] == "00:10:00"

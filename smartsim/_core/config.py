@@ -36,6 +36,10 @@ class Config:
     """Seconds a database may take to answer and form its cluster before start fails."""
     auto_launcher: str | None
     """What ``launcher="auto"`` means here instead of detecting the workload manager."""
+    telemetry_enabled: bool
+    """Whether an Experiment's telemetry starts on (SMARTSIM_FLAG_TELEMETRY, default 1)."""
+    telemetry_frequency: float
+    """Seconds between database metric samples (SMARTSIM_TELEMETRY_FREQUENCY, default 5)."""
 
     @property
     def database_exe(self) -> str:
@@ -51,6 +55,8 @@ def get_config() -> Config:
         wlm_poll_interval=_env_float("SMARTSIM_JM_INTERVAL", 10.0),
         db_ready_timeout=_env_float("SMARTSIM_DB_READY_TIMEOUT", 60.0),
         auto_launcher=os.environ.get("SMARTSIM_AUTO_LAUNCHER", "").lower() or None,
+        telemetry_enabled=_env_float("SMARTSIM_FLAG_TELEMETRY", 1) > 0,
+        telemetry_frequency=_env_float("SMARTSIM_TELEMETRY_FREQUENCY", 5.0),
     )
 
 
@@ -184,8 +190,23 @@ class SmartSimConfig:
 
     @property
     def telemetry_enabled(self) -> bool:
-        """False: this library runs no telemetry monitor."""
-        return False
+        """SMARTSIM_FLAG_TELEMETRY (default 1): whether experiments write telemetry files."""
+        return get_config().telemetry_enabled
+
+    @property
+    def telemetry_frequency(self) -> float:
+        """SMARTSIM_TELEMETRY_FREQUENCY (default 5): seconds between database samples."""
+        return get_config().telemetry_frequency
+
+    @property
+    def telemetry_cooldown(self) -> int:
+        """SMARTSIM_TELEMETRY_COOLDOWN (default 90), read for scripts: no monitor waits here."""
+        return int(os.environ.get("SMARTSIM_TELEMETRY_COOLDOWN") or 90)
+
+    @property
+    def telemetry_subdir(self) -> str:
+        """Where telemetry files live below an experiment's directory."""
+        return ".smartsim/telemetry"
 
     @property
     def test_launcher(self) -> str:

@@ -20,7 +20,12 @@ def test_config_reads_the_environment_when_asked(monkeypatch):
     monkeypatch.delenv("SMARTSIM_JM_INTERVAL")
     assert CONFIG.jm_interval == 10.0
     assert CONFIG.database_exe == find_database_exe()
+    monkeypatch.delenv("SMARTSIM_FLAG_TELEMETRY", raising=False)
+    monkeypatch.delenv("SMARTSIM_TELEMETRY_FREQUENCY", raising=False)
+    assert CONFIG.telemetry_enabled is True  # SmartSim 0.8's default: telemetry files written
+    monkeypatch.setenv("SMARTSIM_FLAG_TELEMETRY", "0")
     assert CONFIG.telemetry_enabled is False
+    assert (CONFIG.telemetry_frequency, CONFIG.telemetry_subdir) == (5, ".smartsim/telemetry")
 
 
 def test_redisai_is_the_ai_module(monkeypatch):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from smartsim._core.config import get_config
+
 TELEMETRY_SUBDIR = ".smartsim/telemetry"
 """Where an experiment's telemetry files live, below its directory (SmartSim's)."""
 MANIFEST_FILENAME = "manifest.json"
@@ -13,20 +15,13 @@ FLAG_VARIABLE = "SMARTSIM_FLAG_TELEMETRY"
 
 def telemetry_enabled() -> bool:
     """Whether experiment telemetry is on by default (``SMARTSIM_FLAG_TELEMETRY``, default 1)."""
-    raw = os.environ.get(FLAG_VARIABLE, "1").strip() or "1"
-    try:
-        return int(raw) > 0
-    except ValueError:
-        return True
+    return get_config().telemetry_enabled
 
 
 def telemetry_frequency() -> float:
-    """Seconds between database metric samples (``SMARTSIM_TELEMETRY_FREQUENCY``, default 5)."""
-    try:
-        value = float(os.environ.get("SMARTSIM_TELEMETRY_FREQUENCY", "5"))
-    except ValueError:
-        return 5.0
-    return value if value > 0 else 5.0
+    """Seconds between database metric samples (``SMARTSIM_TELEMETRY_FREQUENCY``, default 5;
+    SmartSim's monitor allowed 1 to 600)."""
+    return min(max(get_config().telemetry_frequency, 1.0), 600.0)
 
 
 class TelemetryConfiguration:

@@ -1,7 +1,8 @@
 """Headless Chromium for the dashboard tests: the DOM after the page's script ran, screenshots.
 
 Debian's ``chromium`` (scripts/install-chromium.sh installs it). Each call is one browser
-process with its own temporary profile, killed with its whole process group on timeout.
+process with its own temporary profile, killed with its whole process group on timeout. A
+script error on the page, or a load its Content-Security-Policy refused, fails the call.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def _run(url: str, *extra: str) -> str:
             "--mute-audio",
             f"--user-data-dir={profile}",
             "--hide-scrollbars",
+            "--enable-logging=stderr",  # the page's console messages, checked below
+            "--v=0",
             *extra,
             url,
         ]
@@ -72,6 +75,13 @@ def _run(url: str, *extra: str) -> str:
             _kill_group(proc.pid)  # helpers chromium left behind (zygote, utility processes)
     if proc.returncode != 0:
         raise RuntimeError(f"chromium exited {proc.returncode}: {err[-2000:]}")
+    blocked = ("Uncaught", "Content Security Policy")  # a script error; a load CSP refused
+    problems = [
+        line
+        for line in err.splitlines()
+        if ":CONSOLE" in line and any(word in line for word in blocked)
+    ]
+    assert not problems, "the page's script failed or loaded something:\n" + "\n".join(problems)
     return out
 
 

@@ -118,7 +118,7 @@ JS = r"""
   function stamp(sec) { return sec ? new Date(sec * 1000).toLocaleString() : ""; }
   function duration(e) {
     if (!e.started) return "";
-    var end = e.stopped || (snapshot && snapshot.generated) || Date.now() / 1000;
+    var end = e.stopped || (LIVE ? Date.now() / 1000 : snapshot.generated);
     var d = Math.max(0, end - e.started);
     if (d < 60) return d.toFixed(1) + " s";
     if (d < 3600) return Math.floor(d / 60) + " min " + Math.round(d % 60) + " s";
@@ -129,6 +129,17 @@ JS = r"""
     var units = ["B", "KiB", "MiB", "GiB", "TiB"], i = 0;
     while (Math.abs(n) >= 1024 && i < units.length - 1) { n /= 1024; i++; }
     return (i ? n.toFixed(1) : String(Math.round(n))) + " " + units[i];
+  }
+  function durationCell(e) {
+    return h("td", {"class": "num duration", "data-id": e.stopped ? null : e.id}, duration(e));
+  }
+  function refreshDurations() {
+    var byId = {};
+    allEntities().forEach(function (e) { byId[e.id] = e; });
+    document.querySelectorAll("td.duration[data-id]").forEach(function (td) {
+      var e = byId[td.getAttribute("data-id")];
+      if (e) td.textContent = duration(e);
+    });
   }
   function rc(e) { return e.return_code === null || e.return_code === undefined ? "" : e.return_code; }
   function quote(word) {
@@ -161,16 +172,19 @@ JS = r"""
       opened.delete("all");
       allIds().forEach(function (x) { opened.add(x); });
     }
-    if (opened.has(id)) opened.delete(id); else { opened.add(id); fetchTail(id); }
-    render();
+    if (opened.has(id)) opened.delete(id);
+    else { opened.add(id); fetchTail(id).then(function () { render(true); }); }
+    render(true);
+  }
+  function allEntities() {
+    if (!snapshot) return [];
+    var all = snapshot.models.slice();
+    snapshot.ensembles.forEach(function (n) { all = all.concat(n.members); });
+    snapshot.databases.forEach(function (d) { all = all.concat(d.shards); });
+    return all;
   }
   function allIds() {
-    var ids = ["experiment"];
-    if (!snapshot) return ids;
-    snapshot.models.forEach(function (e) { ids.push(e.id); });
-    snapshot.ensembles.forEach(function (n) { n.members.forEach(function (e) { ids.push(e.id); }); });
-    snapshot.databases.forEach(function (d) { d.shards.forEach(function (e) { ids.push(e.id); }); });
-    return ids;
+    return ["experiment"].concat(allEntities().map(function (e) { return e.id; }));
   }
   function nameCell(e) {
     return h("button", {"class": "name", "type": "button", "aria-expanded": isOpen(e.id),
@@ -191,7 +205,8 @@ JS = r"""
   function jobDetails(e, span) {
     var pairs = [["Path", e.path], ["Command", command(e)], ["Run", e.run_id],
                  ["Job", e.task_id || e.step_id || e.job_id], ["Started", stamp(e.started)],
-                 ["Stopped", stamp(e.stopped)], ["Detail", e.detail]];
+                 ["Stopped", stamp(e.stopped)], ["Detail", e.detail],
+                 ["Batch job", e.batch ? "yes" : ""], ["Colocated database", e.colocated ? "yes" : ""]];
     if (e.kind === "shard") pairs.splice(0, 2, ["Address", e.hostname + ":" + e.port],
                                           ["Cluster config", e.conf_file]);
     var kids = [kv(pairs)];
@@ -221,7 +236,7 @@ JS = r"""
       h("table", null, head(["Name", "Status", "Return code", "Started", "Duration", "Command", "Parameters"]),
         models.map(function (e) {
           return entityRows(e, [h("td", null, nameCell(e)), h("td", {"class": "status-cell"}, badge(e.status)),
-            h("td", {"class": "rc num"}, rc(e)), h("td", null, time(e.started)), h("td", {"class": "num"}, duration(e)),
+            h("td", {"class": "rc num"}, rc(e)), h("td", null, time(e.started)), durationCell(e),
             h("td", null, h("code", null, command(e))), h("td", {"class": "params"}, params(e.params))]);
         })));
   }
@@ -235,7 +250,7 @@ JS = r"""
         n.members.map(function (e) {
           return entityRows(e, [h("td", null, nameCell(e)), h("td", {"class": "status-cell"}, badge(e.status)),
             h("td", {"class": "rc num"}, rc(e)), h("td", {"class": "params"}, params(e.params)),
-            h("td", null, time(e.started)), h("td", {"class": "num"}, duration(e))]);
+            h("td", null, time(e.started)), durationCell(e)]);
         })));
   }
   function last(rows, i) { return rows && rows.length ? rows[rows.length - 1][i] : null; }
@@ -328,10 +343,25 @@ JS = r"""
       openNow ? tailBlock("experiment", e) : null);
   }
 
-  function render() {
+  function selecting() {
+    var sel = window.getSelection ? window.getSelection() : null;
+    return !!(sel && !sel.isCollapsed && document.getElementById("app").contains(sel.anchorNode));
+  }
+  var shown = null;
+  function render(force) {
     var app = document.getElementById("app");
     var header = document.getElementById("top");
     if (!snapshot) return;
+    // Unchanged data, or text being selected (a copy from a tail): only the times move.
+    var key = JSON.stringify([snapshot, tails, Array.from(opened), !!lostSince],
+                             function (k, v) { return k === "generated" ? undefined : v; });
+    if (!force && shown !== null && (key === shown || selecting())) {
+      var updated = document.getElementById("updated");
+      if (updated) updated.textContent = "live, updated " + stamp(snapshot.generated);
+      refreshDurations();
+      return;
+    }
+    shown = key;
     var ex = snapshot.experiment;
     document.title = "SmartSim: " + ex.name;
     header.replaceChildren(h("h1", {"id": "exp-name"}, ex.name), badge(ex.status),

@@ -9,7 +9,6 @@ shard's ``memory_file``/``client_file``/``client_count_file`` are the database's
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import typing as t
@@ -322,8 +321,3 @@ def _empty(exp_path: str) -> Json:
         "databases": [],
         "counts": {},
     }
-
-
-def to_json(snapshot: Json) -> str:
-    """The snapshot as compact JSON."""
-    return json.dumps(snapshot, separators=(",", ":"), default=str)

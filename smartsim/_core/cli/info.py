@@ -12,6 +12,7 @@ from tabulate import tabulate
 
 from smartsim import __version__
 from smartsim._core.config import find_ai_module, find_database_exe
+from smartsim._core.utils import installed_redisai_backends
 from smartsim.error import SSConfigError
 from smartsim.wlm import detect_launcher
 
@@ -64,8 +65,6 @@ def run(_args: argparse.Namespace) -> int:
         else:
             print(f"AI commands: unavailable (models and scripts cannot run): {module.reason}")
     print(f"detected launcher: {detect_launcher()}")
-    from smartsim._core.utils import installed_redisai_backends  # TODO(me): top-level
-
     found = installed_redisai_backends()
     rows = [
         [name, str(key in found), package_version(package)] for name, key, package in BACKENDS

@@ -22,6 +22,7 @@ import numpy as np
 from tabulate import tabulate
 
 from smartredis import Client
+from smartsim._core.utils import installed_redisai_backends
 
 HELP = "Run a simple SmartSim experiment to confirm that it is built correctly"
 
@@ -123,8 +124,6 @@ def check_tf(client: Client, device: str, workdir: str) -> None:
 
 def checks_here() -> list[tuple[str, Check | str]]:
     """Each check to run, or why it is skipped."""
-    from smartsim._core.utils import installed_redisai_backends  # TODO(me): top-level
-
     backends = installed_redisai_backends()
     found: list[tuple[str, Check | str]] = [("tensor put/get", check_tensor)]
     found.append(("Torch backend", check_torch if "torch" in backends else "torch not installed"))

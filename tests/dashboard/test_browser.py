@@ -56,8 +56,11 @@ def test_report_in_chromium(tmp_path: Path) -> None:
     report = write_report(str(exp))
     url = f"file://{report}"
     rows = _check_sample_view(dump_dom(url))
-    opened = without_code(dump_dom(f"{url}#open={rows['bad']['id']},{rows['good']['id']}"))
+    opened = without_code(
+        dump_dom(f"{url}#open={rows['bad']['id']},{rows['good']['id']},experiment")
+    )
     assert "bad: something broke" in opened and "hello from bad" in opened
+    assert "experiment log line" in opened
     assert "&lt;b&gt;not bold&lt;/b&gt;" in opened  # output shown as text, never as markup
     assert "report of " in opened and "dashboard server" not in opened
     screenshot(f"{url}#open={rows['bad']['id']}", artifacts_dir(tmp_path) / "sample-report.png")

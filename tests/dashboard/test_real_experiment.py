@@ -106,3 +106,28 @@ def test_real_experiment_in_the_dashboard(tmp_path: Path, monkeypatch: pytest.Mo
         screenshot(f"file://{report}#open={failing}", shots / "real-report.png")
     finally:
         exp.stop(db)
+
+
+def test_live_page_follows_a_running_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a model runs the page says Running; once it ended, the same page says Completed."""
+    browser()
+    monkeypatch.setenv("SMARTSIM_FLAG_TELEMETRY", "1")
+    exp = Experiment("dash-live", exp_path=str(tmp_path), launcher="local")
+    settings = exp.create_run_settings(
+        sys.executable, exe_args=["-c", "import time; print('working', flush=True); time.sleep(4)"]
+    )
+    model = exp.create_model("slow", settings)
+    with DashboardServer(str(tmp_path), port=0) as server:
+        server.start()
+        waiting = without_code(dump_dom(server.url, budget_ms=2500))
+        assert "No telemetry yet" in waiting and entity_rows(waiting) == {}
+        exp.start(model, block=False)
+        try:
+            rows = entity_rows(dump_dom(server.url, budget_ms=2500))
+            assert rows["slow"]["status"] == "Running" and rows["slow"]["cells"][2] == ""
+            exp.poll(interval=1, verbose=False)  # until it ended
+            rows = entity_rows(dump_dom(server.url, budget_ms=2500))
+            assert rows["slow"]["status"] == "Completed" and rows["slow"]["cells"][2] == "0"
+        finally:
+            if not exp.finished(model):
+                exp.stop(model)

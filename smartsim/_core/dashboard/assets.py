@@ -334,7 +334,7 @@ JS = r"""
   }
   function experimentLogs(snap) {
     var ex = snap.experiment;
-    if (!ex.out_file && !ex.err_file) return null;
+    if (!ex.has_log) return null;  // the driver logs to no file (SmartSim writes one on request)
     var e = {id: "experiment", out_file: ex.out_file, err_file: ex.err_file, out_tail: ex.out_tail, err_tail: ex.err_tail};
     var openNow = isOpen("experiment");
     return h("section", {"id": "experiment-logs"},

@@ -283,6 +283,7 @@ def load_snapshot(
     for key in ("out_file", "err_file"):
         path = builder.path(experiment.get(key))
         snapshot["experiment"][key] = path
+        snapshot["experiment"]["has_log"] |= bool(path) and os.path.exists(path)
         if tails:
             snapshot["experiment"][key.replace("file", "tail")] = builder.tail(path)
     files = dict(builder.files)
@@ -314,6 +315,7 @@ def _empty(exp_path: str) -> Json:
             "status": "Waiting for telemetry",
             "out_file": "",
             "err_file": "",
+            "has_log": False,
         },
         "runs": [],
         "models": [],

@@ -108,14 +108,21 @@ def test_real_experiment_in_the_dashboard(tmp_path: Path, monkeypatch: pytest.Mo
         exp.stop(db)
 
 
+WAIT_FOR_GATE = """
+import os, sys, time
+print("working", flush=True)
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.05)
+"""
+
+
 def test_live_page_follows_a_running_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """While a model runs the page says Running; once it ended, the same page says Completed."""
     browser()
     monkeypatch.setenv("SMARTSIM_FLAG_TELEMETRY", "1")
+    gate = tmp_path / "gate"  # the model runs until the test creates this file
     exp = Experiment("dash-live", exp_path=str(tmp_path), launcher="local")
-    settings = exp.create_run_settings(
-        sys.executable, exe_args=["-c", "import time; print('working', flush=True); time.sleep(4)"]
-    )
+    settings = exp.create_run_settings(sys.executable, exe_args=["-c", WAIT_FOR_GATE, str(gate)])
     model = exp.create_model("slow", settings)
     with DashboardServer(str(tmp_path), port=0) as server:
         server.start()
@@ -125,9 +132,11 @@ def test_live_page_follows_a_running_model(tmp_path: Path, monkeypatch: pytest.M
         try:
             rows = entity_rows(dump_dom(server.url, budget_ms=2500))
             assert rows["slow"]["status"] == "Running" and rows["slow"]["cells"][2] == ""
+            gate.touch()
             exp.poll(interval=1, verbose=False)  # until it ended
             rows = entity_rows(dump_dom(server.url, budget_ms=2500))
             assert rows["slow"]["status"] == "Completed" and rows["slow"]["cells"][2] == "0"
         finally:
+            gate.touch()
             if not exp.finished(model):
                 exp.stop(model)

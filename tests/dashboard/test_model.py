@@ -214,3 +214,18 @@ def test_report_tails_shrink_when_the_outputs_are_many() -> None:
     assert MIN_TAIL_BYTES < _tail_budget(many) < TAIL_BYTES
     assert _tail_budget(many) * 2 * 2002 <= REPORT_TAILS_BYTES  # 2 files a job, and the log
     assert _tail_budget(huge) == MIN_TAIL_BYTES
+
+
+def test_loopback_dashboard_answers_only_to_loopback_host_names(tmp_path: Path) -> None:
+    """A request naming another host (a rebound DNS name) is refused; loopback names work."""
+    with DashboardServer(str(make_experiment(tmp_path)), port=0) as server:
+        server.start()
+        port = server.url.rsplit(":", 1)[1].strip("/")
+        for host, status in (("evil.example", 421), ("localhost", 200), ("127.0.0.1", 200)):
+            request = urllib.request.Request(server.url + "api/snapshot")
+            request.add_unredirected_header("Host", f"{host}:{port}")
+            try:
+                with urllib.request.urlopen(request, timeout=10) as reply:
+                    assert (host, reply.status) == (host, status)
+            except urllib.error.HTTPError as error:
+                assert (host, error.code) == (host, status)

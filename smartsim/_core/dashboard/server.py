@@ -7,6 +7,7 @@ entity's output and error files. Only files the manifest names are ever read for
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
 import threading
@@ -62,7 +63,13 @@ class _Handler(BaseHTTPRequestHandler):
         """Route one GET request."""
         url = urlsplit(self.path)
         try:
-            if url.path in ("/", "/index.html"):
+            if not self._host_allowed():
+                self._send(
+                    HTTPStatus.MISDIRECTED_REQUEST,
+                    "text/plain; charset=utf-8",
+                    "this dashboard answers only to its loopback address\n",
+                )
+            elif url.path in ("/", "/index.html"):
                 self._send(HTTPStatus.OK, "text/html; charset=utf-8", self.server.page)
             elif url.path == "/api/snapshot":
                 snapshot, _ = self.server.snapshots.current()
@@ -76,6 +83,14 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as error:  # noqa: BLE001 (one bad request must not stop the server)
             logger.warning(f"dashboard: {url.path}: {error}")
             self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", f"{error}\n")
+
+    def _host_allowed(self) -> bool:
+        """On loopback, only requests naming a loopback host (a page of another site that
+        renamed itself to 127.0.0.1, DNS rebinding, must not read the outputs)."""
+        if not self.server.loopback:
+            return True
+        host = urlsplit(f"//{self.headers.get('Host', '')}").hostname or ""
+        return _is_loopback(host)
 
     def _tail(self, entity_id: str) -> None:
         _, files = self.server.snapshots.current()
@@ -117,9 +132,20 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], snapshots: _Snapshots, page: str) -> None:
         self.snapshots = snapshots
         self.page = page
+        self.loopback = _is_loopback(address[0])
         if ":" in address[0]:  # an IPv6 address such as ::1
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class DashboardServer:

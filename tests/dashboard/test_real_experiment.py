@@ -80,7 +80,7 @@ def test_real_experiment_in_the_dashboard(tmp_path: Path, monkeypatch: pytest.Mo
     """The live page and the report of a finished run with its database still up."""
     browser()  # skips without chromium
     monkeypatch.setenv("SMARTSIM_FLAG_TELEMETRY", "1")
-    monkeypatch.setenv("SMARTSIM_TELEMETRY_FREQUENCY", "0.5")
+    monkeypatch.setenv("SMARTSIM_TELEMETRY_FREQUENCY", "1")  # its least
     exp_dir = tmp_path / "exp"
     exp_dir.mkdir()
     exp = Experiment("dash-real", exp_path=str(exp_dir), launcher="local")

@@ -33,7 +33,12 @@ class Config:
     wlm_poll_interval: float
     """Seconds between batched status queries to a workload manager."""
     db_ready_timeout: float
-    """Seconds a database may take to answer and form its cluster before start fails."""
+    """Seconds a database may take to answer and form its cluster once its jobs run (and to
+    start running, when the scheduler gives no reason for the wait) before start fails."""
+    db_queue_timeout: float
+    """Seconds a database's jobs may stay queued while the scheduler says why (0: no bound)."""
+    progress_interval: float
+    """Seconds between the messages that say what a long wait waits for."""
     auto_launcher: str | None
     """What ``launcher="auto"`` means here instead of detecting the workload manager."""
     telemetry_enabled: bool
@@ -54,6 +59,8 @@ def get_config() -> Config:
         stop_grace_period=_env_float("SMARTSIM_STOP_GRACE", 3.0),
         wlm_poll_interval=_env_float("SMARTSIM_JM_INTERVAL", 10.0),
         db_ready_timeout=_env_float("SMARTSIM_DB_READY_TIMEOUT", 60.0),
+        db_queue_timeout=_env_float("SMARTSIM_DB_QUEUE_TIMEOUT", 0.0),
+        progress_interval=_env_float("SMARTSIM_PROGRESS_INTERVAL", 5.0),
         auto_launcher=os.environ.get("SMARTSIM_AUTO_LAUNCHER", "").lower() or None,
         telemetry_enabled=_env_float("SMARTSIM_FLAG_TELEMETRY", 1) > 0,
         telemetry_frequency=_env_float("SMARTSIM_TELEMETRY_FREQUENCY", 5.0),

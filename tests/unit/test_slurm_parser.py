@@ -108,3 +108,16 @@ def test_sbatch_salloc_and_sinfo():
 )  # fmt: skip
 def test_expand_hostlist(hostlist, hosts):
     assert parser.expand_hostlist(hostlist) == hosts
+
+
+def test_pending_reasons_come_from_squeue():
+    """sacct's Reason lags (None right after submission); squeue's %r is current."""
+    lagging = parser.parse_sacct(sample("sacct-pending-reasons.txt"))
+    assert lagging["102"] == JobInfo(S.STATUS_QUEUED, 0, "too_many_nodes", ())
+    jobs = parser.parse_squeue_jobs(sample("squeue-pending-reasons.txt"))
+    assert jobs["102"].reason == "PartitionNodeLimit"
+    assert jobs["105"] == JobInfo(S.STATUS_QUEUED, None, "waits_for_node", (), "Resources")
+    assert jobs["103"].reason == "JobHeldUser"
+    assert jobs["104"] == JobInfo(S.STATUS_RUNNING, None, "runner", ("vm",), "")
+    reasons = parser.parse_squeue_reasons("102|PartitionNodeLimit\n104|None\nbanner\n")
+    assert reasons == {"102": "PartitionNodeLimit", "104": ""}

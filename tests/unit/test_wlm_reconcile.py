@@ -13,6 +13,7 @@ from smartsim._core.launcher.reconcile import (
     JobInfo,
     JobRequeued,
     NodesSeen,
+    ReasonSeen,
     StepFound,
     Tracked,
     reconcile,
@@ -54,6 +55,21 @@ ROWS = {
     "batch job starts": (
         batch(), {"77": line(RUNNING, None, "b", "n1")}, 0.0,
         [NodesSeen(("n1",)), Changed(RUNNING)],
+    ),
+    "batch job queued, and the scheduler says why": (
+        batch(), {"77": JobInfo(QUEUED, None, "b", (), "Resources")}, 0.0,
+        [ReasonSeen("Resources")],
+    ),
+    "a member waits on its batch job's reason": (
+        member(), {"77": JobInfo(QUEUED, None, "b", (), "Priority")}, 0.0,
+        [ReasonSeen("Priority")],
+    ),
+    "the same reason again: nothing new": (
+        batch(reason="Resources"), {"77": JobInfo(QUEUED, None, "b", (), "Resources")}, 0.0, [],
+    ),
+    "a queued job starts: its reason is cleared": (
+        batch(reason="Resources"), {"77": line(RUNNING, None, "b", "n1")}, 0.0,
+        [ReasonSeen(""), NodesSeen(("n1",)), Changed(RUNNING)],
     ),
     "batch job runs on: nothing new": (
         batch(status=RUNNING, nodes=("n1",)), {"77": line(RUNNING, None, "b", "n1")}, 0.0, [],

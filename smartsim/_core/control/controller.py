@@ -420,7 +420,7 @@ class Controller:
                 if verbose:
                     for job in self._jobs.jobs():
                         if not job.is_db:
-                            logger.info(self._describe(job))
+                            logger.info(self._describe(job, self.launcher.pending_reason))
         except KeyboardInterrupt:
             running = self._jobs.running()
             if kill_on_interrupt and running:
@@ -431,9 +431,12 @@ class Controller:
             raise
 
     @staticmethod
-    def _describe(job: Job) -> str:
+    def _describe(job: Job, pending_reason: t.Callable[[str], str]) -> str:
         run = job.current
         text = f"{job.name}({run.job_id}): {run.status.value}"
+        reason = pending_reason(run.job_id) if run.status == SmartSimStatus.STATUS_QUEUED else ""
+        if reason:
+            text += f" ({reason})"
         if run.returncode is not None:
             text += f", returncode: {run.returncode}"
         return text

@@ -11,7 +11,11 @@ import time
 import typing as t
 
 from smartredis.wire import SLOTS, Address, Connection, ProtocolError, ReplyError
+from smartsim._core.config import get_config
 from smartsim.error import SmartSimError
+from smartsim.log import get_logger
+
+logger = get_logger(__name__)
 
 DeadShard = t.Callable[[], str | None]
 """Returns the name of a shard whose process has ended, or None while all run."""
@@ -35,14 +39,22 @@ def poll_until(
 
     :raises SmartSimError: a shard ended (``dead_shard``) or the deadline passed first
     """
+    began = time.monotonic()
+    note_at = began + get_config().progress_interval
     for delay in _backoff():
         if check():
             return
         dead = dead_shard()
         if dead is not None:
             raise SmartSimError(f"Database shard {dead} exited while waiting for {what}")
-        if time.monotonic() > deadline:
-            raise SmartSimError(f"Timed out waiting for {what}")
+        now = time.monotonic()
+        if now > deadline:
+            raise SmartSimError(
+                f"Timed out waiting for {what} (SMARTSIM_DB_READY_TIMEOUT bounds this wait)"
+            )
+        if now >= note_at:
+            logger.info(f"Still waiting for {what} ({now - began:.0f} s)")
+            note_at = now + get_config().progress_interval
         time.sleep(delay)
 
 

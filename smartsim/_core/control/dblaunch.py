@@ -149,12 +149,19 @@ class DBLaunch:
                     return name
             return None
 
-        timeout = get_config().db_ready_timeout
-        deadline = time.monotonic() + timeout
+        config = get_config()
+        timeout = config.db_ready_timeout
         try:
             waiting = [
                 (n, job) for n, job in zip(db.entities, job_ids, strict=True) if not n.launched
             ]
+            self._launcher().wait_started(
+                [job for _, job in waiting],
+                f"Database {db.db_identifier}",
+                timeout,
+                config.db_queue_timeout,
+            )
+            deadline = time.monotonic() + timeout  # for the servers, once their jobs run
             single = [(node, job) for node, job in waiting if not node.is_mpmd]
             if single:
                 found = self._launcher().job_addresses(

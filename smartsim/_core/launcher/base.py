@@ -115,6 +115,24 @@ class Launcher(abc.ABC):
         """
         return None
 
+    def wait_started(
+        self, job_ids: list[str], what: str, silent_limit: float, queue_limit: float
+    ) -> None:
+        """Return once every job runs (here: at once, nothing queues).
+
+        A scheduler's launcher waits as long as the scheduler keeps a job queued and says
+        why (up to ``queue_limit`` seconds; 0: no bound), ``silent_limit`` seconds when it
+        gives no reason, and logs what it waits for every few seconds.
+
+        :raises SmartSimError: a job ended first, can never start as submitted, or a limit
+            passed; the message names ``what`` and the setting that bounds the wait
+        """
+        return None
+
+    def pending_reason(self, job_id: str) -> str:
+        """Why the scheduler keeps this job queued, in its words ("" when it says nothing)."""
+        return ""
+
     def job_addresses(
         self, job_ids: list[str], interfaces: list[str], timeout: float
     ) -> list[list[str]]:

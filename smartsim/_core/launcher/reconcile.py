@@ -28,6 +28,8 @@ class JobInfo:
     returncode: int | None = None
     name: str = ""
     nodes: tuple[str, ...] = ()
+    reason: str = ""
+    """Why a queued job waits, in the scheduler's words (Slurm's ``Resources``); "" if none."""
 
 
 @dataclass
@@ -47,6 +49,8 @@ class Tracked:
     status: SmartSimStatus = S.STATUS_QUEUED
     returncode: int | None = None
     nodes: tuple[str, ...] = ()
+    reason: str = ""
+    """Why the scheduler keeps the job (or its batch job) queued, as it last said."""
     proc_rc: int | None = None
     proc_exited_at: float | None = None
     job_ended_at: float | None = None
@@ -87,6 +91,17 @@ class NodesSeen:
     def apply(self, tr: Tracked) -> None:
         """Remember the nodes (for the job's address)."""
         tr.nodes = self.nodes
+
+
+@dataclass(frozen=True)
+class ReasonSeen:
+    """The scheduler gives a new reason why the job is still queued ("" once it is not)."""
+
+    reason: str
+
+    def apply(self, tr: Tracked) -> None:
+        """Remember the reason (for progress messages and hopeless waits)."""
+        tr.reason = self.reason
 
 
 @dataclass(frozen=True)
@@ -145,7 +160,7 @@ class Finished:
         tr.finish(self.status, self.returncode)
 
 
-Event = StepFound | NodesSeen | JobEnded | JobRequeued | Held | Changed | Finished
+Event = StepFound | NodesSeen | ReasonSeen | JobEnded | JobRequeued | Held | Changed | Finished
 
 
 def from_rc(returncode: int | None) -> Finished:
@@ -203,6 +218,10 @@ def _job_events(
         info = infos.get(step_id)
     else:
         info = job_info if tr.step_name is None else None
+    queued = info if info is not None else job_info  # a member waits on its batch job
+    reason = queued.reason if queued is not None and queued.status == S.STATUS_QUEUED else ""
+    if reason != tr.reason:
+        events.append(ReasonSeen(reason))
     events += _line_events(tr, info, job_info)
     if events and isinstance(events[-1], Finished):
         return events

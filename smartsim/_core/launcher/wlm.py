@@ -56,6 +56,11 @@ def parse_exit_code(field: str) -> int | None:
     return exit_code if exit_code or not signal_number else -signal_number
 
 
+def _queued_jobs(queued: list[Tracked]) -> str:
+    """``job 12 (Resources), job 13 (pending)``: queued jobs and why, for a message."""
+    return ", ".join(f"job {tr.job or tr.key} ({tr.reason or 'pending'})" for tr in queued)
+
+
 def node_address(node: str, interfaces: list[str]) -> str:
     """The address a shard on ``node`` listening on ``interfaces`` answers at.
 
@@ -336,6 +341,68 @@ class WLMLauncher(Launcher):
                 raise LauncherError(f"Cancelling {sorted(targets.values())} failed: {err or out}")
         return list(targets)
 
+    never_starts: t.ClassVar[t.Mapping[str, str]] = {}
+    """Pending reasons after which a job can never start as submitted, and what they mean."""
+
+    def wait_started(
+        self, job_ids: list[str], what: str, silent_limit: float, queue_limit: float
+    ) -> None:
+        """See base."""
+        started = time.monotonic()
+        note_at = started + get_config().progress_interval
+        with self._cond:
+            tracked = [self._tracked[key] for key in job_ids]
+            while True:
+                ended = [tr.key for tr in tracked if tr.done]
+                if ended:
+                    raise SmartSimError(f"{what}: job(s) {ended} ended before they started")
+                queued = [tr for tr in tracked if tr.status == S.STATUS_QUEUED and not tr.nodes]
+                if not queued:
+                    return
+                self._check_queue(queued, what, time.monotonic() - started, silent_limit,
+                                  queue_limit)  # fmt: skip
+                now = time.monotonic()
+                if now >= note_at:
+                    logger.info(
+                        f"{what}: waiting for {self.name} to start {_queued_jobs(queued)} "
+                        f"(queued for {now - started:.0f} s)"
+                    )
+                    note_at = now + get_config().progress_interval
+                self._cond.wait(0.5)
+
+    def pending_reason(self, job_id: str) -> str:
+        """See base."""
+        with self._cond:
+            tracked = self._tracked.get(job_id)
+            return tracked.reason if tracked is not None else ""
+
+    def _check_queue(
+        self,
+        queued: list[Tracked],
+        what: str,
+        waited: float,
+        silent_limit: float,
+        queue_limit: float,
+    ) -> None:
+        """Raise when a queued job cannot ever start, or its wait passed its bound."""
+        for tr in queued:
+            if tr.reason in self.never_starts:
+                raise SmartSimError(
+                    f"{what}: {self.name} job {tr.job or tr.key} can never start as submitted: "
+                    f"the scheduler says {tr.reason} ({self.never_starts[tr.reason]})"
+                )
+        if queue_limit > 0 and waited > queue_limit:
+            raise SmartSimError(
+                f"{what}: {_queued_jobs(queued)} still queued after {waited:.0f} s; "
+                f"SMARTSIM_DB_QUEUE_TIMEOUT={queue_limit:g} bounds this wait (0: no bound)"
+            )
+        if waited > silent_limit and not any(tr.reason for tr in queued):
+            raise SmartSimError(
+                f"{what}: {_queued_jobs(queued)} did not start within {waited:.0f} s and "
+                f"{self.name} gives no reason for the wait; SMARTSIM_DB_READY_TIMEOUT="
+                f"{silent_limit:g} bounds such a wait"
+            )
+
     def job_addresses(
         self, job_ids: list[str], interfaces: list[str], timeout: float
     ) -> list[list[str]]:
@@ -353,7 +420,8 @@ class WLMLauncher(Launcher):
                 if remaining <= 0:
                     waiting = [tr.key for tr in tracked if not tr.nodes]
                     raise SmartSimError(
-                        f"Job(s) {waiting} did not start within {timeout} s (still queued?)"
+                        f"Job(s) {waiting} run but {self.name} did not name their node "
+                        f"within {timeout:g} s; SMARTSIM_DB_READY_TIMEOUT bounds this wait"
                     )
                 self._cond.wait(min(remaining, 0.5))
             nodes = [tr.nodes[0] for tr in tracked]

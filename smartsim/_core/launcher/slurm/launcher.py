@@ -6,6 +6,7 @@ import os
 import secrets
 import time
 import typing as t
+from dataclasses import replace
 
 from smartsim._core.launcher.base import OnExit, OnStatus
 from smartsim._core.launcher.reconcile import JobInfo
@@ -23,6 +24,7 @@ from smartsim.error import AllocationError
 from smartsim.log import get_logger
 from smartsim.settings.base import BatchSettings, RunSettings, SettingsBase
 from smartsim.settings.slurmSettings import SbatchSettings, SrunSettings
+from smartsim.status import SmartSimStatus as S
 
 logger = get_logger(__name__)
 
@@ -37,6 +39,19 @@ class SlurmLauncher(WLMLauncher):
     """See the module docstring; the shared machinery is in WLMLauncher."""
 
     name = "slurm"
+    never_starts: t.ClassVar[t.Mapping[str, str]] = {
+        # https://slurm.schedmd.com/job_reason_codes.html
+        "PartitionNodeLimit": "it asks for more nodes than its partition has or allows",
+        "PartitionTimeLimit": "it asks for more time than its partition allows",
+        "BadConstraints": "no node has the features or resources it asks for",
+        "DependencyNeverSatisfied": "a job it depends on ended the wrong way",
+        "InvalidAccount": "its account is not valid",
+        "InvalidQOS": "its QOS is not valid",
+        "AssocMaxNodesPerJobLimit": "it asks for more nodes than its association allows",
+        "AssocMaxWallDurationPerJobLimit": "it asks for more time than its association allows",
+        "QOSMaxNodePerJobLimit": "it asks for more nodes than its QOS allows",
+        "QOSMaxWallDurationPerJobLimit": "it asks for more time than its QOS allows",
+    }
     supported_settings: t.ClassVar[tuple[type[SettingsBase], ...]] = (
         *WLMLauncher.supported_settings,
         SrunSettings,
@@ -80,7 +95,7 @@ class SlurmLauncher(WLMLauncher):
                  f"--jobs={ids}"]
             )  # fmt: skip
             if rc == 0:
-                return parser.parse_sacct(out)
+                return self._with_pending_reasons(parser.parse_sacct(out))
             logger.warning(f"sacct failed (exit {rc}: {err.strip()}); using squeue from now on")
             self._sacct_works = False
         rc, out, err = self.run(
@@ -97,6 +112,22 @@ class SlurmLauncher(WLMLauncher):
         )  # fmt: skip
         infos.update(parser.parse_squeue_steps(out) if rc == 0 else {})
         return infos
+
+    def _with_pending_reasons(self, infos: dict[str, JobInfo]) -> dict[str, JobInfo]:
+        """``infos`` with squeue's reason for each queued job (sacct's comes late: it says
+        None for a while); one squeue call, only while some job is queued."""
+        queued = [key for key, info in infos.items() if info.status == S.STATUS_QUEUED]
+        if not queued:
+            return infos
+        rc, out, _ = self.run(
+            ["squeue", "--noheader", f"--jobs={','.join(queued)}",
+             f"--format={parser.SQUEUE_REASON_FORMAT}"]
+        )  # fmt: skip
+        reasons = parser.parse_squeue_reasons(out) if rc == 0 else {}
+        return {
+            key: replace(info, reason=reasons[key]) if key in reasons else info
+            for key, info in infos.items()
+        }
 
     def cancel_argv(self, ids: list[str]) -> list[str]:
         """See base."""

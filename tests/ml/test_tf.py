@@ -9,7 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from tests.ml.conftest import FEATURES, upload
+from smartsim.ml import TrainingDataUploader
+from tests.ml.conftest import FEATURES, batch
 
 HAVE_TF = importlib.util.find_spec("tensorflow") is not None
 
@@ -34,8 +35,12 @@ def test_keras_generators_train_and_models_freeze(standalone_db, monkeypatch, tm
         serialize_model,
     )
 
-    monkeypatch.setenv("SSKEYIN", "producer_0")
-    upload(monkeypatch, False, 0, range(4), num_classes=2)
+    monkeypatch.delenv("SSKEYIN", raising=False)
+    uploader = TrainingDataUploader(num_classes=2, cluster=False)
+    uploader.publish_info()
+    for index in range(4):
+        samples, ids = batch(0, index, 4)
+        uploader.put_batch(samples, ids % 2)  # class labels for to_categorical
     static = StaticDataGenerator(
         data_info_or_list_name="training_data", batch_size=4, cluster=False, dynamic=True
     )
@@ -48,9 +53,11 @@ def test_keras_generators_train_and_models_freeze(standalone_db, monkeypatch, tm
     dynamic = DynamicDataGenerator(
         data_info_or_list_name="training_data", batch_size=4, cluster=False
     )
-    upload(monkeypatch, False, 0, range(4, 6), num_classes=2)
-    dynamic.on_epoch_end()
-    assert len(dynamic) == 6
+    for index in range(4, 6):
+        samples, ids = batch(0, index, 4)
+        uploader.put_batch(samples, ids % 2)
+    dynamic.on_epoch_end()  # fetches the new batches
+    assert len(dynamic) == 6 and len(static) == 4
     path, inputs, outputs = freeze_model(model, str(tmp_path), "model")
     assert path.endswith("model.pb") and inputs and outputs
     graph, inputs, outputs = serialize_model(model)

@@ -3,8 +3,11 @@
 # Installs dragonhpc into .venv, and Chromium (scripts/install-chromium.sh), Slurm and Open
 # MPI (scripts/slurm/install.sh) on the machine, when missing; starts a single-node Slurm for
 # tests/slurm (scripts/slurm/up.sh) and stops it on exit. SMARTSIM_TEST_NO_SLURM=1 skips Slurm: its
-# tests are then skipped (and fail the run when CI=true). Then scripts/check-py310.sh runs
-# a light check under Python 3.10 in .venv310 (skipped when the machine has no 3.10).
+# tests are then skipped (and fail the run when CI=true). After the main suite, a full run
+# (no extra arguments) runs tests/slurm_multinode on a 3-node Slurm of its own
+# (scripts/slurm/test-multinode.sh: started, tested, removed; SMARTSIM_TEST_NO_MULTINODE=1
+# skips it). Then scripts/check-py310.sh runs a light check under Python 3.10 in .venv310
+# (skipped when the machine has no 3.10).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup-venv.sh"
@@ -38,7 +41,14 @@ if [ "${SMARTSIM_TEST_NO_SLURM:-0}" != 1 ]; then
 fi
 
 status=0
-.venv/bin/python -m pytest "$@" || status=$?
+# tests/slurm_multinode needs the 3-node cluster and its node names: it runs on its own below.
+.venv/bin/python -m pytest --ignore=tests/slurm_multinode "$@" || status=$?
+# After the main suite rather than beside it: the machine's cores are few, and the single-node
+# Slurm's timing tests should not share them with three more slurmd and their shards.
+if [ $# -eq 0 ] && [ "${SMARTSIM_TEST_NO_SLURM:-0}" != 1 ] &&
+   [ "${SMARTSIM_TEST_NO_MULTINODE:-0}" != 1 ]; then
+  bash scripts/slurm/test-multinode.sh || status=1
+fi
 # The oldest supported Python, lightly: install, tests/unit, one database test.
 bash scripts/check-py310.sh || status=1
 exit "$status"

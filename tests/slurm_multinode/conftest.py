@@ -104,9 +104,13 @@ def wait_until(check, timeout: float, what: str) -> None:
 
 def node_script(action: str, node: str) -> None:
     """Crash (``kill``) or restart (``start``) a node: scripts/slurm/node-multinode.sh."""
+    # A restarted slurmd must not carry the session's marker (tests/conftest.py): the
+    # leak check would take it for a process the test left behind and kill it.
+    env = {k: v for k, v in os.environ.items() if k != "SMARTSIM_TEST_SESSION"}
     subprocess.run(
-        ["bash", str(SCRIPTS / "node-multinode.sh"), action, node], check=True, timeout=60
-    )
+        ["bash", str(SCRIPTS / "node-multinode.sh"), action, node],
+        check=True, timeout=60, env=env,
+    )  # fmt: skip
 
 
 def node_address(node: str) -> str:

@@ -112,7 +112,13 @@ def parse_sacct(output: str) -> dict[str, JobInfo]:
         if len(fields) < 5 or not fields[0].strip():
             continue
         job_id, name, state, exit_code, nodes = (f.strip() for f in fields[:5])
-        jobs[job_id] = JobInfo(map_state(state), parse_exit_code(exit_code), name, _nodes(nodes))
+        status = map_state(state)
+        if "." in job_id and state.startswith("RESIZING"):
+            # A step is never resized: it shows its job's RESIZING when the job lost the
+            # step's node (a node failure in a --no-kill job), and nothing else will come.
+            # Its srun exits 0 ("srun: error: Node failure on n2"): the step failed.
+            status = S.STATUS_FAILED
+        jobs[job_id] = JobInfo(status, parse_exit_code(exit_code), name, _nodes(nodes))
     return jobs
 
 

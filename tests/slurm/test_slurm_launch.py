@@ -204,8 +204,10 @@ def test_status_commands_one_per_interval_for_32_members(exp, alloc, monkeypatch
     exp.start(ens)
     elapsed = time.monotonic() - started
     assert exp.get_status(ens) == [S.STATUS_COMPLETED] * 32
-    status = [(at, argv) for at, argv in calls if argv[0] in ("sacct", "squeue")]
-    assert all(argv[0] == "sacct" and f"--jobs={alloc}" in argv for _, argv in status)
+    status = [(at, argv) for at, argv in calls if argv[0] == "sacct"]
+    assert all(f"--jobs={alloc}" in argv for _, argv in status)
+    # squeue once at most: where sacct lags behind (it calls the allocation PENDING)
+    assert sum(argv[0] == "squeue" for _, argv in calls) <= 1
     gaps = [b[0] - a[0] for a, b in zip(status, status[1:], strict=False)]
     assert min(gaps) >= FIRST_INTERVAL * 0.9, gaps
     assert len(status) <= elapsed / FIRST_INTERVAL + 1

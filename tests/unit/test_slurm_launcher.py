@@ -27,13 +27,40 @@ def _launcher(answers: dict[str, tuple[int, str, str]], calls: list[list[str]]) 
 def test_one_sacct_query_for_all_jobs():
     calls: list[list[str]] = []
     sample = (DATA / "sacct-batch-members.txt").read_text()
-    launcher = _launcher({"sacct": (0, sample, "")}, calls)
-    infos = launcher.query_status(["51", "52"])
+    launcher = _launcher({"sacct": (0, sample, ""), "squeue": (0, "", "")}, calls)
+    infos = launcher.query_status(["51"])
     assert calls == [[
         "sacct", "--noheader", "--parsable2", "--format=JobID,JobName,State,ExitCode,NodeList",
-        "--jobs=51,52",
+        "--jobs=51",
     ]]  # fmt: skip
     assert infos is not None and infos["51.1"].returncode == 2
+
+
+def test_squeue_fills_in_what_sacct_does_not_know_yet():
+    """A job accounting has not recorded yet, and a queued job's reason, come from squeue
+    (sacct's Reason says None for a while); a running allocation is not asked about."""
+    calls: list[list[str]] = []
+    sacct = (DATA / "sacct-pending-reasons.txt").read_text()
+    squeue = (DATA / "squeue-pending-reasons.txt").read_text()
+    launcher = _launcher({"sacct": (0, sacct, ""), "squeue": (0, squeue, "")}, calls)
+    infos = launcher.query_status(["102", "104", "105", "999"])
+    assert calls[1] == [
+        "squeue", "--noheader", "--states=all", "--jobs=102,105,999", "--format=%i|%j|%T|%N|%r"
+    ]
+    assert infos is not None
+    assert infos["102"] == JobInfo(S.STATUS_QUEUED, 0, "too_many_nodes", (), "PartitionNodeLimit")
+    assert infos["105"].reason == "Resources" and infos["104"].reason == ""
+    assert "999" not in infos  # neither tool knows it
+
+
+def test_an_allocation_sacct_calls_pending_is_asked_about_once():
+    calls: list[list[str]] = []
+    lagging = "46|allocation|PENDING|0:0|vm\n"
+    running = "46|SmartSim|RUNNING|vm|None\n"
+    launcher = _launcher({"sacct": (0, lagging, ""), "squeue": (0, running, "")}, calls)
+    for _ in range(3):
+        launcher.query_status(["46"])
+    assert [argv[0] for argv in calls] == ["sacct", "squeue", "sacct", "sacct"]
 
 
 def test_squeue_when_accounting_is_off():

@@ -119,5 +119,3 @@ def test_pending_reasons_come_from_squeue():
     assert jobs["105"] == JobInfo(S.STATUS_QUEUED, None, "waits_for_node", (), "Resources")
     assert jobs["103"].reason == "JobHeldUser"
     assert jobs["104"] == JobInfo(S.STATUS_RUNNING, None, "runner", ("vm",), "")
-    reasons = parser.parse_squeue_reasons("102|PartitionNodeLimit\n104|None\nbanner\n")
-    assert reasons == {"102": "PartitionNodeLimit", "104": ""}

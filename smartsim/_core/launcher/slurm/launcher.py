@@ -24,6 +24,7 @@ from smartsim.error import AllocationError
 from smartsim.log import get_logger
 from smartsim.settings.base import BatchSettings, RunSettings, SettingsBase
 from smartsim.settings.slurmSettings import SbatchSettings, SrunSettings
+from smartsim.status import TERMINAL_STATUSES
 from smartsim.status import SmartSimStatus as S
 
 logger = get_logger(__name__)
@@ -61,6 +62,8 @@ class SlurmLauncher(WLMLauncher):
     def __init__(self, on_exit: OnExit, on_status: OnStatus | None = None) -> None:
         super().__init__(on_exit, on_status)
         self._sacct_works = True
+        self._started: set[str] = set()
+        """Jobs squeue has seen leave the queue: sacct's lagging word is not checked again."""
 
     def argv(
         self, run_settings: RunSettings, cwd: str, wrapper: list[str] | None = None
@@ -95,7 +98,7 @@ class SlurmLauncher(WLMLauncher):
                  f"--jobs={ids}"]
             )  # fmt: skip
             if rc == 0:
-                return self._with_pending_reasons(parser.parse_sacct(out))
+                return self._with_queue_view(job_ids, parser.parse_sacct(out))
             logger.warning(f"sacct failed (exit {rc}: {err.strip()}); using squeue from now on")
             self._sacct_works = False
         rc, out, err = self.run(
@@ -113,21 +116,38 @@ class SlurmLauncher(WLMLauncher):
         infos.update(parser.parse_squeue_steps(out) if rc == 0 else {})
         return infos
 
-    def _with_pending_reasons(self, infos: dict[str, JobInfo]) -> dict[str, JobInfo]:
-        """``infos`` with squeue's reason for each queued job (sacct's comes late: it says
-        None for a while); one squeue call, only while some job is queued."""
-        queued = [key for key, info in infos.items() if info.status == S.STATUS_QUEUED]
-        if not queued:
+    def _with_queue_view(self, job_ids: list[str], infos: dict[str, JobInfo]) -> dict[str, JobInfo]:
+        """``infos`` completed from squeue, one call, only while it has something to add:
+        sacct reads the accounting database, which lags behind slurmctld (for seconds
+        under load, a new job is not listed at all) and gives a pending job's reason late."""
+        with_steps = {key.split(".", 1)[0] for key in infos if "." in key}
+        wanted = [
+            job
+            for job in job_ids
+            if "." not in job  # steps have no pending reason: they wait inside their job
+            and job not in with_steps  # a job whose steps run has started
+            and job not in self._started  # sacct can call an allocation PENDING for long
+            and (job not in infos or infos[job].status == S.STATUS_QUEUED)
+        ]
+        if not wanted:
             return infos
         rc, out, _ = self.run(
-            ["squeue", "--noheader", f"--jobs={','.join(queued)}",
-             f"--format={parser.SQUEUE_REASON_FORMAT}"]
+            ["squeue", "--noheader", "--states=all", f"--jobs={','.join(wanted)}",
+             f"--format={parser.SQUEUE_JOB_FORMAT}"]
         )  # fmt: skip
-        reasons = parser.parse_squeue_reasons(out) if rc == 0 else {}
-        return {
-            key: replace(info, reason=reasons[key]) if key in reasons else info
-            for key, info in infos.items()
-        }
+        live = parser.parse_squeue_jobs(out) if rc == 0 else {}
+        merged = dict(infos)
+        for job in wanted:
+            now = live.get(job)
+            if now is None:
+                continue
+            if now.status != S.STATUS_QUEUED:
+                self._started.add(job)
+            if job in infos:
+                merged[job] = replace(infos[job], reason=now.reason)
+            elif now.status not in TERMINAL_STATUSES:  # an end waits for sacct's exit code
+                merged[job] = now
+        return merged
 
     def cancel_argv(self, ids: list[str]) -> list[str]:
         """See base."""

@@ -52,8 +52,6 @@ SACCT_FIELDS = "JobID,JobName,State,ExitCode,NodeList"
 """The ``--format`` of the sacct status query, in the order :func:`parse_sacct` reads."""
 SQUEUE_JOB_FORMAT = "%i|%j|%T|%N|%r"
 """``squeue -o`` of the job query (id, name, state, nodes, reason)."""
-SQUEUE_REASON_FORMAT = "%i|%r"
-"""``squeue -o`` of the pending reasons, which sacct's ``Reason`` reports late."""
 SQUEUE_STEP_FORMAT = "%i|%j|%N"
 """``squeue --steps -o`` of the step query (running steps only; no state column)."""
 
@@ -133,16 +131,6 @@ def parse_squeue_jobs(output: str) -> dict[str, JobInfo]:
         reason = _reason(fields[4]) if len(fields) > 4 else ""
         jobs[job_id] = JobInfo(map_state(state), None, name, _nodes(nodes), reason)
     return jobs
-
-
-def parse_squeue_reasons(output: str) -> dict[str, str]:
-    """Job id -> pending reason, from ``squeue --noheader -o '%i|%r'`` ("" for none)."""
-    reasons: dict[str, str] = {}
-    for line in output.splitlines():
-        job_id, sep, reason = line.partition("|")
-        if sep and job_id.strip():
-            reasons[job_id.strip()] = _reason(reason)
-    return reasons
 
 
 def _reason(text: str) -> str:

@@ -11,6 +11,8 @@ from smartsim.settings.base import RunSettings
 from smartsim.settings.slurmSettings import SrunSettings, split_srun_env
 
 JOBID = "--jobid"
+UNSET = "--unset="
+"""``env --unset=NAME``: a variable taken out of srun's environment (see :func:`srun_argv`)."""
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_@+=:,./-]+")
 
 
@@ -22,17 +24,32 @@ def srun_argv(
     The main part's environment is not rendered: srun passes its own environment on (its
     default ``--export=ALL``), and the launcher starts srun with the step's environment. An
     MPMD part names its variables in its own ``--export``; those whose value holds a comma
-    (which srun would split there) are set by a leading ``env``, as SmartSim does.
+    (which srun would split there) are set by a leading ``env``, as SmartSim does. A main
+    part's variable that an MPMD part sets too is exported by the main part and unset from
+    srun's environment (``env --unset=NAME``), where it would win over the part's value.
     """
     argv = [settings.run_command or "srun"]
     if alloc:
         argv.append(f"{JOBID}={alloc}")
     argv += _without_jobid(settings.format_run_args())
+    # srun's own environment beats a heterogeneous step component's --export (Slurm 22.05:
+    # `A=0 srun ... : --export=ALL,A=1 ...` gives the second component A=0). A variable of
+    # the main part that another part sets too is therefore taken out of srun's environment
+    # and exported to the main part's component alone.
+    shared = {
+        name: str(value)
+        for name, value in settings.env_vars.items()
+        if value is not None
+        and "," not in str(value)
+        and any(name in part.env_vars for part in settings.mpmd)
+    }
+    if shared:
+        argv.append("--export=ALL," + ",".join(f"{k}={v}" for k, v in shared.items()))
     argv += wrapper or []
     if settings.container is not None:
         argv += settings.container.container_cmds(cwd)
     argv += [*settings.exe, *settings.exe_args]
-    assignments: list[str] = []
+    assignments: list[str] = [f"{UNSET}{name}" for name in shared]
     for part in settings.mpmd:
         part_argv, part_assignments = _mpmd_part(part)
         argv += [":", *part_argv]
@@ -56,7 +73,11 @@ def _env_prefix(argv: list[str]) -> tuple[list[str], list[str]]:
     if not argv or os.path.basename(argv[0]) != "env":
         return [], argv
     end = 1
-    while end < len(argv) and "=" in argv[end] and not argv[end].startswith("-"):
+    while (
+        end < len(argv)
+        and "=" in argv[end]
+        and (argv[end].startswith(UNSET) or not argv[end].startswith("-"))
+    ):
         end += 1
     return argv[1:end], argv[end:]
 
@@ -103,7 +124,13 @@ def batch_member_argv(step: Step) -> list[str]:
     ``--jobid`` is dropped: inside the batch job srun runs in the job's own allocation.
     """
     assignments, command = _env_prefix(step.argv)
-    env = [f"{name}={value}" for name, value in step.env.items()] + assignments
+    unset = [a for a in assignments if a.startswith(UNSET)]  # env's options come first
+    removed = {a[len(UNSET) :] for a in unset}
+    env = [
+        *unset,
+        *(f"{name}={value}" for name, value in step.env.items() if name not in removed),
+        *(a for a in assignments if not a.startswith(UNSET)),
+    ]
     srun = [
         command[0],
         f"--chdir={step.cwd}",

@@ -58,17 +58,25 @@ netns_pids() {  # every process in node $1's network namespace (slurmd, slurmste
 }
 
 start_slurmd() {  # start_slurmd NODE: slurmd inside the node's namespaces
-  local node=$1
+  local node=$1 tmp="$ROOT/nodes/$1/tmp"
   # nsenter joins the node's network namespace; unshare gives it a UTS namespace (its own
-  # hostname) and a mount namespace, so that the bind mount of the node's hosts file is
-  # private to it and needs no undoing. (Not `ip netns exec`: it remounts /sys, which hides
+  # hostname) and a mount namespace, so that the bind mounts below are private to the node
+  # and need no undoing. (Not `ip netns exec`: it remounts /sys, which hides
   # /sys/fs/cgroup, and slurmd will not start without it.) slurmd daemonizes; its children
   # (slurmstepd, the tasks) inherit all of these namespaces.
-  mkdir -p "$ROOT/spool/$node"
+  # The node's /tmp is its own, as on a cluster (where /tmp is node-local): what tasks keep
+  # there (colocated databases' lock files and Unix sockets) is not seen by other nodes.
+  # $ROOT stays at its path inside it (bound before /tmp is replaced): slurm.conf, munge's
+  # socket, and $ROOT/shared, the "shared filesystem" the tests' experiments live in.
+  mkdir -p "$ROOT/spool/$node" "$tmp/$(basename "$ROOT")"
+  chmod 1777 "$tmp"
   nsenter --net="/run/netns/$(netns_of "$node")" \
     unshare --uts --mount --propagation private -- sh -c '
-      mount --bind "$1" /etc/hosts && hostname "$2" &&
-      exec slurmd -f "$3" -N "$2"' sh "$ROOT/etc/hosts.nodes" "$node" "$SLURM_CONF"
+      mount --bind "$1/etc/hosts.nodes" /etc/hosts &&
+      mount --bind "$1" "$3/$(basename "$1")" &&
+      mount --rbind "$3" /tmp &&
+      hostname "$2" &&
+      exec slurmd -f "$1/etc/slurm.conf" -N "$2"' sh "$ROOT" "$node" "$tmp"
 }
 
 kill_node() {  # kill_node NODE: SIGKILL everything running on the node (as a crash would)

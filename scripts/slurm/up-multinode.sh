@@ -32,7 +32,9 @@ fi
 trap 'status=$?; echo "slurm up-multinode: failed; logs:" >&2; tail -n 20 "$ROOT"/log/* >&2 || true
       SLURM_MN_ROOT=$ROOT bash "$here/down-multinode.sh"; exit $status' EXIT
 
-mkdir -p "$ROOT"/{etc,run,log,munge,spool/ctld,db}
+# shared/: the cluster's shared filesystem (the tests' experiments); nodes/<n>/tmp: each
+# node's own /tmp (see start_slurmd).
+mkdir -p "$ROOT"/{etc,run,log,munge,spool/ctld,db,shared}
 chmod 755 "$ROOT" "$ROOT/run"   # munged: the socket's directory must be o+x
 chmod 700 "$ROOT/munge"         # munged: the key's directory must not be group/world writable
 start=$(date +%s%N)

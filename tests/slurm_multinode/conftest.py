@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,6 +65,16 @@ def multinode() -> str:
             pytest.fail(f"CI=true but the multi-node Slurm is not usable: {problem}")
         pytest.skip(f"no multi-node Slurm: {problem}")
     return ROOT
+
+
+@pytest.fixture
+def tmp_path(multinode: str, request: pytest.FixtureRequest) -> Path:
+    """The test's directory on the cluster's shared filesystem ($SLURM_MN_ROOT/shared):
+    every node sees it, while each node's /tmp is its own, as on a cluster."""
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)[:60]
+    path = Path(multinode) / "shared" / f"{name}-{uuid.uuid4().hex[:6]}"
+    path.mkdir(parents=True)
+    return path
 
 
 @pytest.fixture(autouse=True)

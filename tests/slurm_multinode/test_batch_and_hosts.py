@@ -27,9 +27,9 @@ def exp(tmp_path):
 
 
 def job_nodes(job_id: str) -> str:
-    """The node list sacct records for a job or step."""
+    """The node list sacct records for a job (its allocation)."""
     done = subprocess.run(
-        ["sacct", "--noheader", "--parsable2", "--format=NodeList", f"--jobs={job_id}"],
+        ["sacct", "-X", "--noheader", "--parsable2", "--format=NodeList", f"--jobs={job_id}"],
         capture_output=True, text=True, timeout=10, check=True,
     )  # fmt: skip
     return done.stdout.splitlines()[0]

@@ -144,8 +144,17 @@ class WLMLauncher(Launcher):
     def argv(
         self, run_settings: RunSettings, cwd: str, wrapper: list[str] | None = None
     ) -> list[str]:
-        """See base. Run commands without a scheduler step run as local processes."""
-        return [*(wrapper or []), *local_argv(run_settings, cwd)]
+        """See base. Run commands without a scheduler step run as local processes.
+
+        A wrapper (the colocated database's entrypoint) goes inside an MPI run command, once
+        per rank as srun's tasks have it: mpirun spreads the ranks over the allocation's
+        nodes, and each node needs its own database, not one on the driver's host.
+        """
+        argv = local_argv(run_settings, cwd)
+        if not wrapper or not run_settings.run_command:
+            return [*(wrapper or []), *argv]
+        head = len([run_settings.run_command, *run_settings.format_run_args()])
+        return [*argv[:head], *wrapper, *argv[head:]]
 
     def submit(self, step: Step) -> str:
         """See base."""

@@ -11,7 +11,6 @@ import typing as t
 from smartredis.wire import Connection, ProtocolError, ReplyError
 from smartsim._core.config import get_config
 from smartsim._core.telemetry import TelemetryConfiguration
-from smartsim._core.utils.helpers import is_valid_cmd
 from smartsim._core.utils.network import CLUSTER_BUS_OFFSET
 from smartsim.entity.dbnode import DBNode
 from smartsim.entity.entityList import EntityList
@@ -86,20 +85,6 @@ _RESERVED_BATCH_ARGS: dict[type[BatchSettings], frozenset[str]] = {
     BsubBatchSettings: frozenset({"J", "o", "e", "m", "n", "nnodes"}),
 }
 """Batch arguments the database's batch job sets itself, per settings class."""
-
-
-def _detect_command(launcher: str) -> str:
-    """The first run command of ``launcher`` found on PATH ("" for local and dragon)."""
-    candidates = _RUN_COMMANDS_BY_LAUNCHER.get(launcher, [])
-    if launcher in ("local", "dragon"):
-        return ""
-    for command in candidates:
-        if is_valid_cmd(command):
-            return command
-    raise SmartSimError(
-        "Could not automatically detect a run command to use for launcher "
-        f"{launcher}\nSearched for and could not find the following commands: {candidates}"
-    )
 
 
 def _check_run_command(launcher: str, run_command: str) -> None:
@@ -197,7 +182,11 @@ class Orchestrator(EntityList[DBNode]):
         if not isinstance(db_identifier, str) or not db_identifier:
             raise ValueError(f"db_identifier must be a non-empty str, got {db_identifier!r}")
         self.launcher = detect_launcher() if launcher == "auto" else launcher
-        self.run_command = _detect_command(self.launcher) if run_command == "auto" else run_command
+        self.run_command = (
+            settings_factory.detect_run_command(self.launcher, _RUN_COMMANDS_BY_LAUNCHER)
+            if run_command == "auto"
+            else run_command
+        )
         _check_run_command(self.launcher, self.run_command)
         if self.launcher == "local" and batch:
             raise SmartSimError("Local orchestrator can not be launched with batch=True")

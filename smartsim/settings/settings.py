@@ -97,16 +97,19 @@ def create_batch_settings(
     )
 
 
-def _detect_run_command(launcher: str) -> str:
-    """The first run command of ``launcher`` found on PATH ("" for local and dragon)."""
-    if launcher not in _RUN_COMMANDS_BY_LAUNCHER:
+def detect_run_command(
+    launcher: str, run_commands: t.Mapping[str, list[str]] = _RUN_COMMANDS_BY_LAUNCHER
+) -> str:
+    """The first of ``launcher``'s ``run_commands`` found on PATH ("" for local and dragon);
+    the Orchestrator passes its own, shorter lists."""
+    if launcher not in run_commands:
         raise SmartSimError(
             f"Could not automatically detect a run command to use for launcher {launcher!r}: "
-            f"unknown launcher; known launchers: {', '.join(sorted(_RUN_COMMANDS_BY_LAUNCHER))}"
+            f"unknown launcher; known launchers: {', '.join(sorted(run_commands))}"
         )
     if launcher in ("local", "dragon"):
         return ""
-    candidates = _RUN_COMMANDS_BY_LAUNCHER[launcher]
+    candidates = run_commands[launcher]
     for command in candidates:
         if is_valid_cmd(command):
             return command
@@ -180,7 +183,7 @@ def create_run_settings(
     launcher = launcher.lower()
     run_command = run_command.lower() if run_command else ""
     if run_command == "auto":
-        run_command = _detect_run_command(launcher)
+        run_command = detect_run_command(launcher)
 
     if launcher == "dragon":
         options = _drop_unknown_kwargs(DragonRunSettings, kwargs)

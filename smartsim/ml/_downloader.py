@@ -11,7 +11,7 @@ import numpy as np
 from smartredis import Client, Dataset
 from smartsim.error import SSInternalError
 from smartsim.log import get_logger
-from smartsim.ml._info import DataInfo
+from smartsim.ml._info import DataInfo, InfoFields
 
 logger = get_logger(__name__)
 
@@ -21,7 +21,7 @@ NOT_ENOUGH_SAMPLES = (
 )
 
 
-class DataDownloader:
+class DataDownloader(InfoFields):
     """Download the batches uploaders appended to their lists, and serve them as batches.
 
     The uploaders are the names in ``SSKEYIN`` (the entities registered as incoming), each
@@ -130,25 +130,6 @@ class DataDownloader:
         self.num_samples = 0
         self.indices = np.arange(0)
 
-    @property
-    def list_name(self) -> str:
-        """The aggregation list read from every uploader."""
-        return self._info.list_name
-
-    @property
-    def sample_name(self) -> str:
-        """The samples tensor of each batch dataset."""
-        return self._info.sample_name
-
-    @property
-    def target_name(self) -> str:
-        """The targets tensor of each batch dataset."""
-        return self._info.target_name
-
-    @property
-    def num_classes(self) -> int | None:
-        """The number of target classes, for categorical targets."""
-        return self._info.num_classes
 
     @property
     def autoencoding(self) -> bool:

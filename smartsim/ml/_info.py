@@ -73,3 +73,30 @@ class DataInfo:
         if self.num_classes:
             lines.append(f"Number of classes: {self.num_classes}")
         return "\n".join(lines)
+
+
+class InfoFields:
+    """The names and class count of a :class:`DataInfo` held in ``_info``, as properties
+    (the uploader and the downloader both show them, as in SmartSim)."""
+
+    _info: DataInfo
+
+    @property
+    def list_name(self) -> str:
+        """The aggregation list the batches are appended to."""
+        return self._info.list_name
+
+    @property
+    def sample_name(self) -> str:
+        """The name of the samples tensor in each batch dataset."""
+        return self._info.sample_name
+
+    @property
+    def target_name(self) -> str:
+        """The name of the targets tensor in each batch dataset."""
+        return self._info.target_name
+
+    @property
+    def num_classes(self) -> int | None:
+        """The number of target classes, for categorical targets."""
+        return self._info.num_classes

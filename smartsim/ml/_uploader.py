@@ -6,12 +6,12 @@ import numpy as np
 
 from smartredis import Client, Dataset
 from smartsim.log import get_logger
-from smartsim.ml._info import DataInfo, form_name
+from smartsim.ml._info import DataInfo, InfoFields, form_name
 
 logger = get_logger(__name__)
 
 
-class TrainingDataUploader:
+class TrainingDataUploader(InfoFields):
     """Put batches of samples (and targets) as datasets and append them to an aggregation list.
 
     Batch ``i`` of rank ``rank`` is the dataset ``training_samples_<rank>_<i>`` (the rank is
@@ -41,25 +41,6 @@ class TrainingDataUploader:
         self.rank = rank
         self._info = DataInfo(list_name, sample_name, target_name, num_classes)
 
-    @property
-    def list_name(self) -> str:
-        """The aggregation list batches are appended to."""
-        return self._info.list_name
-
-    @property
-    def sample_name(self) -> str:
-        """The name of the samples tensor in each batch dataset."""
-        return self._info.sample_name
-
-    @property
-    def target_name(self) -> str:
-        """The name of the targets tensor in each batch dataset."""
-        return self._info.target_name
-
-    @property
-    def num_classes(self) -> int | None:
-        """The number of target classes, for categorical targets."""
-        return self._info.num_classes
 
     def publish_info(self) -> None:
         """Publish the list and tensor names so a trainer needs only the list name."""

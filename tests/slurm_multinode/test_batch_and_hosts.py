@@ -27,12 +27,13 @@ def exp(tmp_path):
 
 
 def job_nodes(job_id: str) -> str:
-    """The node list sacct records for a job (its allocation)."""
+    """A job's node list, as slurmctld has it (sacct's record of a job that just started
+    may not list all its nodes yet); ended jobs stay known for MinJobAge."""
     done = subprocess.run(
-        ["sacct", "-X", "--noheader", "--parsable2", "--format=NodeList", f"--jobs={job_id}"],
+        ["squeue", "--noheader", "--states=all", "--format=%N", f"--jobs={job_id}"],
         capture_output=True, text=True, timeout=10, check=True,
     )  # fmt: skip
-    return done.stdout.splitlines()[0]
+    return done.stdout.strip()
 
 
 def printed(exp: Experiment, model) -> str:

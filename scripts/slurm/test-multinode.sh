@@ -7,7 +7,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 started=$(date +%s%N)
-if up=$(bash scripts/slurm/up-multinode.sh); then
+# A fresh directory always: a SLURM_MN_ROOT in the caller's environment may name a cluster
+# that is running.
+if up=$(env -u SLURM_MN_ROOT bash scripts/slurm/up-multinode.sh); then
   eval "$up"   # exports SLURM_MN_ROOT and SLURM_CONF
   trap 'bash "$root/scripts/slurm/down-multinode.sh"' EXIT
   echo "test-multinode: 3-node Slurm up in $(( ($(date +%s%N) - started) / 1000000 )) ms ($SLURM_MN_ROOT)"

@@ -4,6 +4,7 @@ gets a clear error for the lost shard, exp.stop still returns and cleans every n
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
 import textwrap
 import time
@@ -132,3 +133,41 @@ def test_node_failure_fails_its_shard_and_stop_cleans_up(tmp_path, n2_restored, 
         if node != "n2":
             wait_until(lambda node=node: len(netns_pids(node)) == 1, 30, f"{node} to be clean")
     assert netns_pids("n2") == []
+
+
+@pytest.fixture
+def n3_restored():
+    """Bring n3 back after the test, whatever happened to it."""
+    yield
+    if not netns_pids("n3"):
+        node_script("start", "n3")
+    wait_until(lambda: node_states().get("n3") in ("idle", "mixed"), 60, "n3 to be back")
+
+
+def test_node_failure_ends_a_batch_database_as_failed(tmp_path, n3_restored):
+    # A batch job without --no-kill: Slurm ends the whole job when one of its nodes fails
+    # (NODE_FAIL), and every shard with it. --no-requeue: by default Slurm puts a batch job
+    # that lost a node back in the queue, to run again from the start.
+    exp = Experiment("mn", exp_path=str(tmp_path), launcher="slurm")
+    db = exp.create_database(
+        db_nodes=3, port=6379, interface="ib0", batch=True, time="00:05:00", single_cmd=False
+    )
+    db.set_batch_arg("no-requeue")
+    try:
+        exp.start(db)
+        job = exp._control.jobs()[0].current.job_id.split(".")[0]
+        node_script("kill", "n3")
+        wait_until(lambda: exp.get_status(*db.entities) == [S.STATUS_FAILED] * 3, 90, "the shards")
+        state = subprocess.run(
+            ["sacct", "-X", "--noheader", "--parsable2", "--format=State", f"--jobs={job}"],
+            capture_output=True, text=True, timeout=10,
+        ).stdout.split()  # fmt: skip
+        assert state[-1] == "NODE_FAIL"
+        started = time.monotonic()
+        exp.stop(db)
+        assert time.monotonic() - started < 30
+        assert exp.get_status(*db.entities) == [S.STATUS_FAILED] * 3
+    finally:
+        exp._control.stop_all()
+    for node in ("n1", "n2"):
+        wait_until(lambda node=node: len(netns_pids(node)) == 1, 30, f"{node} to be clean")

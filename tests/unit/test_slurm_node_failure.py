@@ -34,3 +34,21 @@ def test_its_srun_exiting_0_does_not_make_it_completed():
     for _, event in events:
         event.apply(tracked)
     assert tracked.status == S.STATUS_FAILED
+
+
+# The same for a batch job (--no-requeue) that lost n3: Slurm ends the job NODE_FAIL and
+# records its steps as they exited, the shards on n1 and n2 stopped cleanly by SIGTERM.
+BATCH_NODE_FAIL = """\
+1|orchestrator|NODE_FAIL|0:0|n[1-3]
+1.batch|batch|CANCELLED|0:15|n1
+1.0|orchestrator_0|COMPLETED|0:0|n1
+1.1|orchestrator_1|COMPLETED|0:0|n2
+1.2|orchestrator_2|CANCELLED||n3
+"""
+
+
+def test_the_steps_of_a_job_ended_by_a_node_failure_failed_with_it():
+    infos = parse_sacct(BATCH_NODE_FAIL)
+    assert [infos[f"1.{i}"].status for i in range(3)] == [S.STATUS_FAILED] * 3
+    assert infos["1"].status == S.STATUS_FAILED
+    assert infos["1.0"].returncode == 0  # what Slurm recorded stays

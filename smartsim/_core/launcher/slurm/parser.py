@@ -7,7 +7,7 @@ Formats: sacct (https://slurm.schedmd.com/sacct.html), squeue
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from smartsim._core.launcher.reconcile import JobInfo
 from smartsim._core.launcher.wlm import parse_exit_code
@@ -105,6 +105,7 @@ def parse_sacct(output: str) -> dict[str, JobInfo]:
     do not have the five fields (a banner, a warning) are skipped.
     """
     jobs: dict[str, JobInfo] = {}
+    node_failed: set[str] = set()
     for line in output.splitlines():
         fields = line.split("|")
         if len(fields) < 5 or not fields[0].strip():
@@ -117,6 +118,14 @@ def parse_sacct(output: str) -> dict[str, JobInfo]:
             # Its srun exits 0 ("srun: error: Node failure on n2"): the step failed.
             status = S.STATUS_FAILED
         jobs[job_id] = JobInfo(status, parse_exit_code(exit_code), name, _nodes(nodes))
+        if state.startswith("NODE_FAIL") and "." not in job_id:
+            node_failed.add(job_id)
+    # A job ended by a node failure kills its steps still running, on every node; Slurm
+    # records them as they exited (COMPLETED 0:0 for a server that stops cleanly on
+    # SIGTERM, CANCELLED...): they failed with their job.
+    for job_id, info in jobs.items():
+        if job_id.split(".", 1)[0] in node_failed and "." in job_id:
+            jobs[job_id] = replace(info, status=S.STATUS_FAILED)
     return jobs
 
 

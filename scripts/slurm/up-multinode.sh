@@ -16,7 +16,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT=${SLURM_MN_ROOT:-$(mktemp -d /tmp/smartsim-slurm-mn.XXXXXX)}
 # shellcheck source=multinode-common.sh
 source "$here/multinode-common.sh"
-CPUS=${SLURM_MN_CPUS:-16}   # per node, more than the machine has (config_overrides below)
+CPUS=${SLURM_MN_CPUS:-16}   # per node, more than the machine has (config_overrides: common.sh)
 MEM=$(( ($(awk '/MemTotal/{print $2}' /proc/meminfo) / 1024 - 1024) / ${#NODES[@]} ))
 
 if [ "$(id -u)" != 0 ]; then
@@ -32,35 +32,22 @@ fi
 trap 'status=$?; echo "slurm up-multinode: failed; logs:" >&2; tail -n 20 "$ROOT"/log/* >&2 || true
       SLURM_MN_ROOT=$ROOT bash "$here/down-multinode.sh"; exit $status' EXIT
 
+UP_NAME="slurm up-multinode"   # no UP_TAIL_LOGS: the EXIT trap above prints the logs
+# shellcheck source=common.sh
+source "$here/common.sh"   # starts the clock of `elapsed`
 # shared/: the cluster's shared filesystem (the tests' experiments); nodes/<n>/tmp: each
 # node's own /tmp (see start_slurmd).
-mkdir -p "$ROOT"/{etc,run,log,munge,spool/ctld,db,shared}
-chmod 755 "$ROOT" "$ROOT/run"   # munged: the socket's directory must be o+x
-chmod 700 "$ROOT/munge"         # munged: the key's directory must not be group/world writable
-start=$(date +%s%N)
-elapsed() { echo "slurm up-multinode: $1 after $(( ($(date +%s%N) - start) / 1000000 )) ms" >&2; }
-wait_for() {  # wait_for WHAT COMMAND...: retry every 50 ms for up to 30 s
-  local what=$1; shift
-  for _ in $(seq 600); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done
-  echo "slurm up-multinode: $what did not come up" >&2
-  return 1
-}
-port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+make_dirs "$ROOT" shared
 
 # MariaDB's first-time setup is the slowest step: run it while the rest is set up.
-if [ ! -d "$ROOT/db/data/mysql" ]; then
-  mariadb-install-db --datadir="$ROOT/db/data" --user=root --skip-test-db \
-    --auth-root-authentication-method=normal > "$ROOT/log/mariadb-install.log" 2>&1 &
+if ! mariadb_installed "$ROOT"; then
+  install_mariadb "$ROOT" &
   install_pid=$!
 fi
 
 # 1. munge, with its own key and socket. The socket is a file: the nodes' slurmd reach it
 # from their network namespaces, which share the filesystem.
-[ -f "$ROOT/munge/munge.key" ] || head -c 1024 /dev/urandom > "$ROOT/munge/munge.key"
-chmod 600 "$ROOT/munge/munge.key"
-munged --socket="$ROOT/run/munge.socket" --key-file="$ROOT/munge/munge.key" \
-  --pid-file="$ROOT/run/munged.pid" --log-file="$ROOT/log/munged.log" \
-  --seed-file="$ROOT/munge/munged.seed" --force
+start_munged "$ROOT"
 
 # 2. The network: a bridge in the root namespace, one veth pair per node whose node end
 # becomes that node's ib0. No route leaves the bridge.
@@ -97,92 +84,29 @@ if [ -n "${install_pid:-}" ]; then
   wait "$install_pid"
   NEWDB=1
 fi
-mariadbd --datadir="$ROOT/db/data" --user=root --bind-address=127.0.0.1 --port="$DB_PORT" \
-  --socket="$ROOT/run/mysqld.sock" --pid-file="$ROOT/run/mysqld.pid" \
-  --log-error="$ROOT/log/mariadb.err" --skip-log-bin --innodb-buffer-pool-size=32M \
-  --innodb-log-file-size=8M --skip-name-resolve > /dev/null 2>&1 &
-wait_for mariadb mariadb -S "$ROOT/run/mysqld.sock" -uroot -e 'select 1'
-if [ "${NEWDB:-0}" = 1 ]; then
-  mariadb -S "$ROOT/run/mysqld.sock" -uroot -e "CREATE USER 'slurm'@'127.0.0.1' IDENTIFIED BY 'slurmpw'; GRANT ALL ON slurm_acct_db.* TO 'slurm'@'127.0.0.1';"
-fi
+start_mariadb "$ROOT" "$DB_PORT" "${NEWDB:-0}"
 elapsed mariadb
 
-cat > "$ROOT/etc/slurmdbd.conf" <<CONF
-AuthType=auth/munge
-AuthInfo=socket=$ROOT/run/munge.socket
-DbdHost=$HOST
-DbdAddr=$CTLD_ADDR
-DbdPort=$DBD_PORT
-SlurmUser=root
-LogFile=$ROOT/log/slurmdbd.log
-PidFile=$ROOT/run/slurmdbd.pid
-StorageType=accounting_storage/mysql
-StorageHost=127.0.0.1
-StoragePort=$DB_PORT
-StorageUser=slurm
-StoragePass=slurmpw
-StorageLoc=slurm_acct_db
-CONF
-chmod 600 "$ROOT/etc/slurmdbd.conf"
+write_slurmdbd_conf "$ROOT" "$HOST" "$CTLD_ADDR" "$DBD_PORT" "$DB_PORT"
 
 # Node lines: NodeAddr is how everyone reaches a node, so nothing needs to resolve n1..n3
 # for Slurm itself. SlurmdTimeout is short so that a killed node is noticed within seconds.
-{
-  cat <<CONF
-ClusterName=$CLUSTER
-SlurmctldHost=$HOST($CTLD_ADDR)
-AuthType=auth/munge
-AuthInfo=socket=$ROOT/run/munge.socket
-CredType=cred/munge
-SlurmUser=root
-SlurmdUser=root
-SlurmctldPort=$CTLD_PORT
-SlurmdPort=$SLURMD_PORT
-StateSaveLocation=$ROOT/spool/ctld
-SlurmdSpoolDir=$ROOT/spool/%n
-SlurmctldPidFile=$ROOT/run/slurmctld.pid
-SlurmdPidFile=$ROOT/run/slurmd-%n.pid
-SlurmctldLogFile=$ROOT/log/slurmctld.log
-SlurmdLogFile=$ROOT/log/slurmd-%n.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-SlurmdParameters=config_overrides
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/slurmdbd
-AccountingStorageHost=$CTLD_ADDR
-AccountingStoragePort=$DBD_PORT
-AccountingStoragePass=$ROOT/run/munge.socket
-JobCompType=jobcomp/none
-SwitchType=switch/none
-MpiDefault=none
-ReturnToService=2
-SchedulerType=sched/backfill
-SchedulerParameters=sched_interval=1
-SlurmctldTimeout=30
-SlurmdTimeout=6
-InactiveLimit=0
-MinJobAge=300
-KillWait=2
-Waittime=0
-CONF
-  for node in "${NODES[@]}"; do
-    echo "NodeName=$node NodeHostname=$node NodeAddr=$(addr_of "$node") CPUs=$CPUS RealMemory=$MEM State=UNKNOWN"
-  done
-  echo "PartitionName=mn Nodes=$(IFS=,; echo "${NODES[*]}") Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES"
-} > "$SLURM_CONF"
+nodes=()
+for node in "${NODES[@]}"; do
+  nodes+=("NodeName=$node NodeHostname=$node NodeAddr=$(addr_of "$node") CPUs=$CPUS RealMemory=$MEM State=UNKNOWN")
+done
+write_slurm_conf "$ROOT" "$CLUSTER" "$CTLD_ADDR" "$CTLD_PORT" "$SLURMD_PORT" "$DBD_PORT" 6 \
+  "SlurmdSpoolDir=$ROOT/spool/%n" "SlurmdPidFile=$ROOT/run/slurmd-%n.pid" \
+  "SlurmdLogFile=$ROOT/log/slurmd-%n.log" "${nodes[@]}" \
+  "PartitionName=mn Nodes=$(IFS=,; echo "${NODES[*]}") Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES"
 
 # 4. slurmdbd, slurmctld (root namespace, reached by the nodes at the bridge address)
-slurmdbd
-wait_for slurmdbd port_open "$CTLD_ADDR" "$DBD_PORT"
-sacctmgr -i add cluster "$CLUSTER" > /dev/null 2>&1 || true
+start_slurmdbd "$CTLD_ADDR" "$DBD_PORT" "$CLUSTER"
 elapsed slurmdbd
 slurmctld -f "$SLURM_CONF"
 # 5. one slurmd per node, in its namespaces
 for node in "${NODES[@]}"; do start_slurmd "$node"; done
-sacctmgr -i add account default Cluster="$CLUSTER" > /dev/null 2>&1 || true
-sacctmgr -i add user root Account=default DefaultAccount=default > /dev/null 2>&1 || true
+add_root_account "$CLUSTER"
 all_idle() { [ "$(sinfo -h -N -o %T | grep -c '^idle')" = "${#NODES[@]}" ]; }
 wait_for "the nodes (idle)" all_idle
 elapsed "${#NODES[@]} nodes idle"

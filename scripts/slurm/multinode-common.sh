@@ -25,6 +25,7 @@ SLURMD_PORT=${SLURM_MN_SLURMD_PORT:-16828}
 DBD_PORT=${SLURM_MN_DBD_PORT:-16829}
 DB_PORT=${SLURM_MN_DB_PORT:-13316}
 export SLURM_CONF="$ROOT/etc/slurm.conf"
+PROJECT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)   # this checkout
 
 netns_of() { echo "mn${TAG}-$1"; }                 # netns_of n2 -> mn<tag>-n2
 veth_of() { echo "mn${TAG}v${1#n}"; }              # root-side end of n2's link
@@ -67,16 +68,24 @@ start_slurmd() {  # start_slurmd NODE: slurmd inside the node's namespaces
   # The node's /tmp is its own, as on a cluster (where /tmp is node-local): what tasks keep
   # there (colocated databases' lock files and Unix sockets) is not seen by other nodes.
   # $ROOT stays at its path inside it (bound before /tmp is replaced): slurm.conf, munge's
-  # socket, and $ROOT/shared, the "shared filesystem" the tests' experiments live in.
-  mkdir -p "$ROOT/spool/$node" "$tmp/$(basename "$ROOT")"
+  # socket, and $ROOT/shared, the "shared filesystem" the tests' experiments live in. So
+  # does the project (its code and .venv, like a cluster's shared home) when it lies under
+  # /tmp, as a fresh clone may.
+  local shared=() dir
+  for dir in "$ROOT" "$PROJECT_ROOT"; do
+    case "$dir/" in /tmp/*) shared+=("$dir") ;; esac   # elsewhere they are seen anyway
+  done
+  mkdir -p "$ROOT/spool/$node"
   chmod 1777 "$tmp"
+  for dir in "${shared[@]}"; do mkdir -p "$tmp/${dir#/tmp/}"; done
   nsenter --net="/run/netns/$(netns_of "$node")" \
     unshare --uts --mount --propagation private -- sh -c '
-      mount --bind "$1/etc/hosts.nodes" /etc/hosts &&
-      mount --bind "$1" "$3/$(basename "$1")" &&
-      mount --rbind "$3" /tmp &&
-      hostname "$2" &&
-      exec slurmd -f "$1/etc/slurm.conf" -N "$2"' sh "$ROOT" "$node" "$tmp"
+      root=$1 node=$2 tmp=$3; shift 3
+      mount --bind "$root/etc/hosts.nodes" /etc/hosts || exit 1
+      for dir in "$@"; do mount --bind "$dir" "$tmp/${dir#/tmp/}" || exit 1; done
+      mount --rbind "$tmp" /tmp &&
+      hostname "$node" &&
+      exec slurmd -f "$root/etc/slurm.conf" -N "$node"' sh "$ROOT" "$node" "$tmp" "${shared[@]}"
 }
 
 kill_node() {  # kill_node NODE: SIGKILL everything running on the node (as a crash would)

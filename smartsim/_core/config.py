@@ -34,7 +34,7 @@ class Config:
     """Seconds between batched status queries to a workload manager."""
     db_ready_timeout: float
     """Seconds a database may take to answer and form its cluster once its jobs run (and to
-    start running, when the scheduler gives no reason for the wait) before start fails."""
+    start running, when the scheduler does not list them as queued) before start fails."""
     db_queue_timeout: float
     """Seconds a database's jobs may stay queued while the scheduler says why (0: no bound)."""
     progress_interval: float

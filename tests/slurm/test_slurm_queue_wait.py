@@ -61,6 +61,9 @@ def busy_node():
     yield hold
     if started:
         subprocess.run(["scancel", *started], check=False)
+        deadline = time.monotonic() + 30  # its processes end shortly after the cancel
+        while any(_state(job) for job in started) and time.monotonic() < deadline:
+            time.sleep(0.2)
 
 
 def _batch_db(exp, nodes: int):

@@ -64,12 +64,17 @@ ROWS = {
         member(), {"77": JobInfo(QUEUED, None, "b", (), "Priority")}, 0.0,
         [ReasonSeen("Priority")],
     ),
-    "the same reason again: nothing new": (
-        batch(reason="Resources"), {"77": JobInfo(QUEUED, None, "b", (), "Resources")}, 0.0, [],
+    "listed as queued without a reason": (
+        batch(), {"77": line(QUEUED, None, "b")}, 0.0, [ReasonSeen("")],
     ),
-    "a queued job starts: its reason is cleared": (
-        batch(reason="Resources"), {"77": line(RUNNING, None, "b", "n1")}, 0.0,
-        [ReasonSeen(""), NodesSeen(("n1",)), Changed(RUNNING)],
+    "the same reason again: nothing new": (
+        batch(reason="Resources", listed_queued=True),
+        {"77": JobInfo(QUEUED, None, "b", (), "Resources")}, 0.0, [],
+    ),
+    "not listed at all (accounting lags): nothing new": (batch(), {}, 0.0, []),
+    "a queued job starts: it is no longer listed as queued": (
+        batch(reason="Resources", listed_queued=True), {"77": line(RUNNING, None, "b", "n1")},
+        0.0, [ReasonSeen("", queued=False), NodesSeen(("n1",)), Changed(RUNNING)],
     ),
     "batch job runs on: nothing new": (
         batch(status=RUNNING, nodes=("n1",)), {"77": line(RUNNING, None, "b", "n1")}, 0.0, [],
@@ -162,7 +167,8 @@ ROWS = {
     ),
     # -- a requeue ------------------------------------------------------------------------------
     "running batch job requeued": (
-        batch(status=RUNNING, nodes=("n1",)), {"77": line(QUEUED)}, 0.0, [Changed(QUEUED)],
+        batch(status=RUNNING, nodes=("n1",)), {"77": line(QUEUED)}, 0.0,
+        [ReasonSeen(""), Changed(QUEUED)],
     ),
     "requeued batch job runs again elsewhere": (
         batch(status=QUEUED, nodes=("n1",)), {"77": line(RUNNING, None, "b", "n2")}, 0.0,
@@ -170,7 +176,7 @@ ROWS = {
     ),
     "member's batch job requeued after its line said it ended: the end is forgotten": (
         member(status=RUNNING, job_ended_at=20.0), {"77": line(QUEUED)},
-        20.0 + EXIT_GRACE + 0.5, [JobRequeued()],
+        20.0 + EXIT_GRACE + 0.5, [ReasonSeen(""), JobRequeued()],
     ),
 }  # fmt: skip
 

@@ -120,9 +120,10 @@ class Launcher(abc.ABC):
     ) -> None:
         """Return once every job runs (here: at once, nothing queues).
 
-        A scheduler's launcher waits as long as the scheduler keeps a job queued and says
-        why (up to ``queue_limit`` seconds; 0: no bound), ``silent_limit`` seconds when it
-        gives no reason, and logs what it waits for every few seconds.
+        A scheduler's launcher waits as long as the scheduler lists a job as queued (up to
+        ``queue_limit`` seconds; 0: no bound), ``silent_limit`` seconds for one it does not
+        list at all, and logs what it waits for (and the scheduler's reason) every few
+        seconds.
 
         :raises SmartSimError: a job ended first, can never start as submitted, or a limit
             passed; the message names ``what`` and the setting that bounds the wait

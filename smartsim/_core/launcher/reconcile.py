@@ -51,6 +51,8 @@ class Tracked:
     nodes: tuple[str, ...] = ()
     reason: str = ""
     """Why the scheduler keeps the job (or its batch job) queued, as it last said."""
+    listed_queued: bool = False
+    """Whether the scheduler's last line about the job (or its batch job) said queued."""
     proc_rc: int | None = None
     proc_exited_at: float | None = None
     job_ended_at: float | None = None
@@ -95,13 +97,15 @@ class NodesSeen:
 
 @dataclass(frozen=True)
 class ReasonSeen:
-    """The scheduler gives a new reason why the job is still queued ("" once it is not)."""
+    """The scheduler lists the job as queued (and why: "" when it says nothing), or, with
+    ``queued`` False, no longer as queued."""
 
     reason: str
+    queued: bool = True
 
     def apply(self, tr: Tracked) -> None:
-        """Remember the reason (for progress messages and hopeless waits)."""
-        tr.reason = self.reason
+        """Remember it (for progress messages, and to tell a wait the scheduler knows of)."""
+        tr.reason, tr.listed_queued = self.reason, self.queued
 
 
 @dataclass(frozen=True)
@@ -219,9 +223,11 @@ def _job_events(
     else:
         info = job_info if tr.step_name is None else None
     queued = info if info is not None else job_info  # a member waits on its batch job
-    reason = queued.reason if queued is not None and queued.status == S.STATUS_QUEUED else ""
-    if reason != tr.reason:
-        events.append(ReasonSeen(reason))
+    if queued is not None and queued.status == S.STATUS_QUEUED:
+        if not tr.listed_queued or queued.reason != tr.reason:
+            events.append(ReasonSeen(queued.reason))
+    elif queued is not None and tr.listed_queued:
+        events.append(ReasonSeen("", queued=False))
     events += _line_events(tr, info, job_info)
     if events and isinstance(events[-1], Finished):
         return events

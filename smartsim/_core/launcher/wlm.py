@@ -405,10 +405,11 @@ class WLMLauncher(Launcher):
                 f"{what}: {_queued_jobs(queued)} still queued after {waited:.0f} s; "
                 f"SMARTSIM_DB_QUEUE_TIMEOUT={queue_limit:g} bounds this wait (0: no bound)"
             )
-        if waited > silent_limit and not any(tr.reason for tr in queued):
+        unlisted = [tr for tr in queued if not tr.listed_queued]
+        if waited > silent_limit and unlisted:
             raise SmartSimError(
-                f"{what}: {_queued_jobs(queued)} did not start within {waited:.0f} s and "
-                f"{self.name} gives no reason for the wait; SMARTSIM_DB_READY_TIMEOUT="
+                f"{what}: {_queued_jobs(unlisted)} did not start within {waited:.0f} s and "
+                f"{self.name} does not list it as queued; SMARTSIM_DB_READY_TIMEOUT="
                 f"{silent_limit:g} bounds such a wait"
             )
 

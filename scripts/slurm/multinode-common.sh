@@ -75,7 +75,7 @@ start_slurmd() {  # start_slurmd NODE: slurmd inside the node's namespaces
   for dir in "$ROOT" "$PROJECT_ROOT"; do
     case "$dir/" in /tmp/*) shared+=("$dir") ;; esac   # elsewhere they are seen anyway
   done
-  mkdir -p "$ROOT/spool/$node"
+  mkdir -p "$ROOT/spool/$node" "$tmp"
   chmod 1777 "$tmp"
   for dir in "${shared[@]}"; do mkdir -p "$tmp/${dir#/tmp/}"; done
   nsenter --net="/run/netns/$(netns_of "$node")" \

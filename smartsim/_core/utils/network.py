@@ -61,11 +61,27 @@ def find_free_port(host: str = LOOPBACK) -> int:
         return int(sock.getsockname()[1])
 
 
+def _ephemeral_start() -> int:
+    """The first port the kernel hands to outgoing connections and to binds of port 0."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as handle:
+            return int(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def find_free_ports(count: int, host: str = LOOPBACK, cluster: bool = False) -> int:
-    """The first of ``count`` consecutive free ports (and their cluster-bus ports if asked)."""
+    """The first of ``count`` consecutive free ports (and their cluster-bus ports if asked).
+
+    Chosen below the kernel's ephemeral range when it leaves room (cluster-bus ports
+    included): a port there can be taken by any outgoing connection between this check and
+    the server's bind, which happened under load.
+    """
     rng = random.Random()
+    top = _ephemeral_start() - count - (CLUSTER_BUS_OFFSET if cluster else 0)
+    low, high = (10000, top) if top - 10000 >= 1000 else (20000, 50000 - count)
     for _ in range(200):
-        first = rng.randrange(20000, 50000 - count)
+        first = rng.randrange(low, high)
         wanted = list(range(first, first + count))
         if cluster:
             wanted += [p + CLUSTER_BUS_OFFSET for p in wanted]

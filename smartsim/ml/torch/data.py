@@ -11,15 +11,22 @@ import torch.utils.data
 from smartsim.ml._downloader import DataDownloader
 
 
+def _forced(kwargs: dict[str, t.Any], name: str, value: bool) -> bool:
+    """Set ``kwargs[name]`` to ``value``; whether the caller had asked for the other one
+    (a generator then logs that it overrode it, as SmartSim's do)."""
+    asked = kwargs.pop(name, value)
+    kwargs[name] = value
+    return bool(asked) != value
+
+
 class _TorchDataGenerationCommon(DataDownloader, torch.utils.data.IterableDataset):
     """Batches as torch tensors; samples are fetched by ``init_samples``, never at creation
     (a DataLoader's workers fetch their own share)."""
 
     def __init__(self, **kwargs: t.Any) -> None:
-        init_samples = kwargs.pop("init_samples", False)
-        kwargs["init_samples"] = False
+        changed = _forced(kwargs, "init_samples", False)
         super().__init__(**kwargs)
-        if init_samples:
+        if changed:
             self.log(
                 "PyTorch Data Generator has to be created with init_samples=False. "
                 "Setting it to False automatically."
@@ -34,10 +41,9 @@ class StaticDataGenerator(_TorchDataGenerationCommon):
     """The batches available at ``init_samples``, reshuffled each epoch (``dynamic=False``)."""
 
     def __init__(self, **kwargs: t.Any) -> None:
-        dynamic = kwargs.pop("dynamic", False)
-        kwargs["dynamic"] = False
+        changed = _forced(kwargs, "dynamic", False)
         super().__init__(**kwargs)
-        if dynamic:
+        if changed:
             self.log(
                 "Static data generator cannot be started with dynamic=True, setting it to False"
             )
@@ -48,10 +54,9 @@ class DynamicDataGenerator(_TorchDataGenerationCommon):
     (``dynamic=True``)."""
 
     def __init__(self, **kwargs: t.Any) -> None:
-        dynamic = kwargs.pop("dynamic", True)
-        kwargs["dynamic"] = True
+        changed = _forced(kwargs, "dynamic", True)
         super().__init__(**kwargs)
-        if not dynamic:
+        if changed:
             self.log(
                 "Dynamic data generator cannot be started with dynamic=False, setting it to True"
             )

@@ -25,7 +25,9 @@ def test_qstat_json_states_exit_codes_and_hosts():
     assert jobs["1203.pbs01"].status == S.STATUS_FAILED and jobs["1203.pbs01"].returncode == 3
     # qdel'd: killed by SIGTERM, reported as 256 + 15
     assert jobs["1204.pbs01"] == JobInfo(S.STATUS_CANCELLED, -15, "deleted", ("node04",))
-    assert jobs["1205.pbs01"] == JobInfo(S.STATUS_QUEUED, None, "waiting", ())
+    assert jobs["1205.pbs01"] == JobInfo(
+        S.STATUS_QUEUED, None, "waiting", (), "Not Running: Insufficient amount of resource: ncpus"
+    )  # the comment of a queued job is why it waits
     assert jobs["1206[].pbs01"].status == S.STATUS_RUNNING
 
 

@@ -89,7 +89,10 @@ def parse_qstat_json(output: str) -> dict[str, JobInfo]:
         if status == S.STATUS_COMPLETED:
             status, returncode = _finished(fields.get("Exit_status", ""))
         hosts = _exec_hosts(str(fields.get("exec_host", "")))
-        jobs[job_id] = JobInfo(status, returncode, str(fields.get("Job_Name", "")), hosts)
+        # a queued job's comment says why it waits ("Not Running: Insufficient amount of ...")
+        reason = str(fields.get("comment", "")) if status == S.STATUS_QUEUED else ""
+        name = str(fields.get("Job_Name", ""))
+        jobs[job_id] = JobInfo(status, returncode, name, hosts, reason)
     return jobs
 
 

@@ -31,15 +31,12 @@ class NodeShare:
         self.path = os.path.join(tempfile.gettempdir(), f"smartsim-colocated-{digest}")
 
     def _update(
-        self,
-        change: int,
-        owner: int | None = None,
-        server: int | None = None,
-        remove_if_empty: bool = False,
+        self, change: int, owner: int | None = None, server: int | None = None
     ) -> tuple[int, int, int]:
         """Add ``change`` to the count (setting the owner if given and the count was 0, and
-        the server pid if given); (count before, owner, server pid). With
-        ``remove_if_empty``, a count of 0 removes the file (under the lock)."""
+        the server pid if given); (count before, owner, server pid). A count of 0 removes
+        the file, under the lock: a record nobody counts in says nothing (the next to join
+        starts afresh), and none is left behind once a launch's ranks have all left."""
         fd = _open_locked(self.path, fcntl.LOCK_EX)
         assert fd is not None  # a blocking lock is always granted
         try:
@@ -52,7 +49,7 @@ class NodeShare:
             if server is not None:
                 pid = server
             new = max(count + change, 0)
-            if remove_if_empty and new == 0:
+            if new == 0:
                 _remove(self.path)
                 return count, current, pid
             os.lseek(fd, 0, os.SEEK_SET)
@@ -90,10 +87,7 @@ class NodeShare:
 
     def wait_until_alone(self, poll: float = 0.05) -> None:
         """Block until every rank on the node has left (the owner calls this last)."""
-        while True:
-            count, _, _ = self._update(0, remove_if_empty=True)
-            if count == 0:
-                return
+        while self._update(0)[0] > 0:
             time.sleep(poll)
 
 
